@@ -1,0 +1,29 @@
+#pragma once
+
+#include "cgroup/manager.h"
+#include "util/unique_fd.h"
+
+namespace nucleus::cgroup::v2 {
+
+class Manager final : public cgroup::Manager {
+ public:
+  Manager(std::string root, std::string path, bool fake);
+  ~Manager() override;
+  Result<> create(const spec::Resources& r) override;
+  int clone_fd() const override { return fd_.get(); }
+  Result<> add(pid_t pid) override;
+  void kill_all() override;
+  Result<> remove() override;
+  std::vector<std::string> paths() const override;
+
+ private:
+  Result<> enable_controllers(const std::vector<std::string>& ctrls);
+  Result<> write_limits(const spec::Resources& r);
+
+  std::string root_, path_;
+  bool fake_;
+  bool created_ = false;
+  UniqueFd fd_;
+};
+
+}  // namespace nucleus::cgroup::v2

@@ -1,0 +1,75 @@
+#include "container/run.h"
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "cgroup/manager.h"
+#include "container/names.h"
+#include "plan/build.h"
+#include "process/launch.h"
+#include "process/monitor.h"
+#include "util/log.h"
+#include "util/scope_exit.h"
+
+namespace nucleus::container {
+namespace {
+
+Result<> resolve_io_devices(spec::Resources& r) {
+  for (auto& io : r.io) {
+    if (io.device.empty() || io.device[0] != '/') continue;
+    struct stat st {};
+    if (::stat(io.device.c_str(), &st) != 0) return fail_errno("--io-limit device {}", io.device);
+    if (!S_ISBLK(st.st_mode)) return fail_invalid("--io-limit {} is not a block device", io.device);
+    io.major = major(st.st_rdev);
+    io.minor = minor(st.st_rdev);
+  }
+  return {};
+}
+
+// The container's cgroup, or none: an unprivileged caller without a delegated hierarchy runs
+// without one unless it asked for limits.
+Result<std::unique_ptr<cgroup::Manager>> make_cgroup(const spec::Spec& s) {
+  spec::Resources r = s.resources;
+  TRY(resolve_io_devices(r));
+  if (r.empty()) return std::unique_ptr<cgroup::Manager>();
+  auto layout = cgroup::detect();
+  auto mgr = cgroup::make(layout, s.cgroup_path);
+  if (!mgr) return fail(mgr.error());
+  auto created = (*mgr)->create(r);
+  if (!created) {
+    if (s.explicit_resources || ::geteuid() == 0) return fail(created.error().wrap("cgroup"));
+    log::debug("no cgroup for an unprivileged caller: {}", created.error().what());
+    return std::unique_ptr<cgroup::Manager>();
+  }
+  return std::move(*mgr);
+}
+
+}  // namespace
+
+Result<int> run(const spec::Spec& s) {
+  NameLock name;
+  if (!s.name.empty()) name = TRY(NameLock::acquire(state_root(), s.name));
+
+  auto plan = TRY(plan::build(s, plan::probe_host()));
+  auto cg = TRY(make_cgroup(s));
+  ScopeExit cleanup([&] {
+    if (!cg) return;
+    cg->kill_all();
+    if (auto r = cg->remove(); !r) log::error("{}", r.error().what());
+  });
+
+  TRY(process::block_forwarded_signals());
+  process::LaunchHooks hooks;
+  if (cg && cg->clone_fd() >= 0) {
+    hooks.cgroup_fd = cg->clone_fd();
+  } else if (cg) {
+    hooks.join_cgroup = [&](pid_t pid) { return cg->add(pid); };
+  }
+  auto child = TRY(process::launch(*plan, hooks));
+  plan.reset();  // nothing of it is needed once the command runs
+  auto status = TRY(process::monitor(child, {s.timeout_seconds, s.process.open_stdin}));
+  return status.code;
+}
+
+}  // namespace nucleus::container

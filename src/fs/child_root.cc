@@ -1,0 +1,277 @@
+#include "fs/child_root.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+namespace nucleus::fs {
+namespace {
+
+using plan::MountOp;
+using plan::OpKind;
+
+ChildError err(const char* what) noexcept { return ChildError{errno ? errno : EIO, what}; }
+
+// Opens path below rootfd; no symlink anywhere in the path, no escape from the root.
+int open_beneath(int rootfd, const char* path, int flags) noexcept {
+  open_how how{};
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+  return static_cast<int>(::syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof how));
+}
+
+// Splits "a/b/c" into a descriptor of "a/b" (opened beneath rootfd) and "c" in buf.
+int open_parent(int rootfd, const char* path, char (&buf)[PATH_MAX], const char** base) noexcept {
+  size_t n = std::strlen(path);
+  if (n >= sizeof buf) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  std::memcpy(buf, path, n + 1);
+  char* slash = std::strrchr(buf, '/');
+  if (slash == nullptr) {
+    *base = buf;
+    return open_beneath(rootfd, "", O_PATH | O_DIRECTORY);
+  }
+  *slash = '\0';
+  *base = slash + 1;
+  return open_beneath(rootfd, buf, O_PATH | O_DIRECTORY);
+}
+
+struct Fd {
+  int fd;
+  explicit Fd(int f) noexcept : fd(f) {}
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+};
+
+// Sets fs options "k=v,flag,..." on an fsopen() context (copied to the stack, split in place).
+ChildError configure(int fsfd, const std::string& options) noexcept {
+  char buf[256];
+  if (options.size() >= sizeof buf) return ChildError{E2BIG, "filesystem options too long"};
+  std::memcpy(buf, options.c_str(), options.size() + 1);
+  char* save = nullptr;
+  for (char* tok = strtok_r(buf, ",", &save); tok != nullptr; tok = strtok_r(nullptr, ",", &save)) {
+    char* eq = std::strchr(tok, '=');
+    int rc;
+    if (eq != nullptr) {
+      *eq = '\0';
+      rc = ::fsconfig(fsfd, FSCONFIG_SET_STRING, tok, eq + 1, 0);
+    } else {
+      rc = ::fsconfig(fsfd, FSCONFIG_SET_FLAG, tok, nullptr, 0);
+    }
+    if (rc != 0) return err("set filesystem option");
+  }
+  return {};
+}
+
+// A new, detached filesystem mount.
+int new_mount(const char* type, const std::string& options, unsigned attrs, ChildError* e) noexcept {
+  Fd fsfd(::fsopen(type, FSOPEN_CLOEXEC));
+  if (fsfd.fd < 0) {
+    *e = err("fsopen");
+    return -1;
+  }
+  if ((*e = configure(fsfd.fd, options))) return -1;
+  if (::fsconfig(fsfd.fd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
+    *e = err("create filesystem");
+    return -1;
+  }
+  int mfd = ::fsmount(fsfd.fd, FSMOUNT_CLOEXEC, attrs);
+  if (mfd < 0) *e = err("fsmount");
+  return mfd;
+}
+
+ChildError set_attrs(int mfd, unsigned attrs, bool recursive) noexcept {
+  mount_attr a{};
+  a.attr_set = attrs;
+  a.propagation = MS_PRIVATE;
+  unsigned flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+  if (::mount_setattr(mfd, "", flags, &a, sizeof a) != 0) return err("set mount attributes");
+  return {};
+}
+
+// Attaches the detached mount mfd on path (beneath rootfd), then closes mfd.
+ChildError attach(int rootfd, int mfd, const char* path, const char* what) noexcept {
+  Fd m(mfd);
+  Fd target(open_beneath(rootfd, path, O_PATH));
+  if (target.fd < 0) return err(what);
+  if (::move_mount(m.fd, "", target.fd, "",
+                   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+    return err(what);
+  return {};
+}
+
+// kMkdir, kSymlink, kTouch, kWriteFile at path (beneath rootfd).
+ChildError make_node(int rootfd, OpKind kind, const char* path, const std::string& text,
+                     unsigned mode) noexcept {
+  char buf[PATH_MAX];
+  const char* base = nullptr;
+  Fd parent(open_parent(rootfd, path, buf, &base));
+  if (parent.fd < 0) return err("open parent directory");
+  switch (kind) {
+    case OpKind::kMkdir:
+      if (::mkdirat(parent.fd, base, mode) != 0 && errno != EEXIST) return err("mkdir");
+      return {};
+    case OpKind::kSymlink:
+      if (::symlinkat(text.c_str(), parent.fd, base) != 0) return err("symlink");
+      return {};
+    default: break;
+  }
+  int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (kind == OpKind::kTouch ? 0 : O_EXCL);
+  Fd f(::openat(parent.fd, base, flags, mode));
+  if (f.fd < 0) return err(kind == OpKind::kTouch ? "create mount point" : "create file");
+  size_t off = 0;
+  while (kind == OpKind::kWriteFile && off < text.size()) {
+    ssize_t w = ::write(f.fd, text.data() + off, text.size() - off);
+    if (w < 0) return err("write file");
+    off += static_cast<size_t>(w);
+  }
+  return {};
+}
+
+ChildError copy_file(int rootfd, int ctxfd, const MountOp& op) noexcept {
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+  Fd src(static_cast<int>(::syscall(SYS_openat2, ctxfd, op.source.c_str(), &how, sizeof how)));
+  if (src.fd < 0) return err("context: open file");
+  if (ChildError e = make_node(rootfd, OpKind::kTouch, op.path.c_str(), op.text, op.mode)) return e;
+  Fd dst(open_beneath(rootfd, op.path.c_str(), O_WRONLY));
+  if (dst.fd < 0) return err("context: open copy");
+  for (;;) {
+    ssize_t n = ::sendfile(dst.fd, src.fd, nullptr, 1 << 30);
+    if (n < 0) return err("context: copy file");
+    if (n == 0) break;
+  }
+  if (::fchmod(dst.fd, op.mode) != 0) return err("context: chmod");
+  return {};
+}
+
+ChildError mask(int rootfd, const MountOp& op) noexcept {
+  Fd target(open_beneath(rootfd, op.path.c_str(), O_PATH));
+  if (target.fd < 0) return errno == ENOENT ? ChildError{} : err("mask path");
+  struct stat st {};
+  if (::fstat(target.fd, &st) != 0) return err("mask path");
+  ChildError e;
+  int mfd = S_ISDIR(st.st_mode)
+                ? new_mount("tmpfs", "mode=0555,size=4k", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                                                MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &e)
+                : ::open_tree(rootfd, "dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (mfd < 0) return e ? e : err("mask path");
+  return attach(rootfd, mfd, op.path.c_str(), "mask path");
+}
+
+ChildError make_readonly(int rootfd, const MountOp& op) noexcept {
+  Fd target(open_beneath(rootfd, op.path.c_str(), O_PATH));
+  if (target.fd < 0) return errno == ENOENT ? ChildError{} : err("read-only path");
+  int mfd = ::open_tree(target.fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  if (mfd < 0) return err("read-only path");
+  if (ChildError e = set_attrs(mfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                         MOUNT_ATTR_NOEXEC, true)) {
+    ::close(mfd);
+    return e;
+  }
+  return attach(rootfd, mfd, op.path.c_str(), "read-only path");
+}
+
+ChildError run_op(int rootfd, int ctxfd, MountOp& op) noexcept {
+  ChildError e;
+  switch (op.kind) {
+    case OpKind::kMkdir:
+    case OpKind::kTouch:
+    case OpKind::kSymlink:
+    case OpKind::kWriteFile: return make_node(rootfd, op.kind, op.path.c_str(), op.text, op.mode);
+    case OpKind::kBind: {
+      int fd = op.src_fd;
+      op.src_fd = -1;
+      return attach(rootfd, fd, op.path.c_str(), "bind mount");
+    }
+    case OpKind::kTmpfs:
+    case OpKind::kProc:
+    case OpKind::kSysfs:
+    case OpKind::kDevpts:
+    case OpKind::kMqueue: {
+      static constexpr const char* kType[] = {"tmpfs", "proc", "sysfs", "devpts", "mqueue"};
+      int idx = static_cast<int>(op.kind) - static_cast<int>(OpKind::kTmpfs);
+      int mfd = new_mount(kType[idx], op.text, op.attrs, &e);
+      if (mfd < 0) return e;
+      return attach(rootfd, mfd, op.path.c_str(), kType[idx]);
+    }
+    case OpKind::kCopyFile: return copy_file(rootfd, ctxfd, op);
+    case OpKind::kMask: return mask(rootfd, op);
+    case OpKind::kReadonly: return make_readonly(rootfd, op);
+    case OpKind::kRootReadonly: return set_attrs(rootfd, MOUNT_ATTR_RDONLY, false);
+  }
+  return {};
+}
+
+// Clones every host source while the host's root is still ours to see.
+ChildError capture_sources(plan::Plan& p) noexcept {
+  for (auto& op : p.mounts) {
+    if (op.kind != OpKind::kBind) continue;
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW |
+                     (op.recursive ? AT_RECURSIVE : 0);
+    op.src_fd = ::open_tree(AT_FDCWD, op.source.c_str(), flags);
+    if (op.src_fd < 0) return err("clone bind source");
+    if (ChildError e = set_attrs(op.src_fd, op.attrs, op.recursive)) return e;
+  }
+  return {};
+}
+
+int make_root(const plan::Plan& p, ChildError* e) noexcept {
+  if (p.root_source.empty())
+    return new_mount("tmpfs", "mode=0755,size=16m", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+  int mfd = ::open_tree(AT_FDCWD, p.root_source.c_str(),
+                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW);
+  if (mfd < 0) {
+    *e = err("clone rootfs");
+    return -1;
+  }
+  if ((*e = set_attrs(mfd, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true))) {
+    ::close(mfd);
+    return -1;
+  }
+  return mfd;
+}
+
+}  // namespace
+
+ChildError child_build_root(plan::Plan& p) noexcept {
+  // Nothing done from here on propagates back to the host.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    return err("make mounts private");
+  if (ChildError e = capture_sources(p)) return e;
+  Fd ctx(p.context_source.empty() ? -1
+                                  : ::open(p.context_source.c_str(),
+                                           O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!p.context_source.empty() && ctx.fd < 0) return err("open context directory");
+  ChildError e;
+  Fd root(make_root(p, &e));
+  if (root.fd < 0) return e;
+  // Attach the new root (pivot_root needs a mount point); procfs and sysfs are mounted while the
+  // host's instances are still visible, as the kernel requires inside a user namespace.
+  if (::move_mount(root.fd, "", AT_FDCWD, p.stage_dir.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
+    return err("attach new root");
+  for (auto& op : p.mounts) {
+    if ((e = run_op(root.fd, ctx.fd, op))) return e;
+  }
+  if (::fchdir(root.fd) != 0) return err("enter new root");
+  if (::syscall(SYS_pivot_root, ".", ".") != 0) return err("pivot_root");
+  if (::umount2(".", MNT_DETACH) != 0) return err("detach old root");
+  if (::chdir("/") != 0) return err("chdir /");
+  return {};
+}
+
+}  // namespace nucleus::fs

@@ -1,0 +1,129 @@
+#include "plan/build.h"
+
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "security/seccomp_profile.h"
+#include "util/fs.h"
+#include "util/parse.h"
+
+namespace nucleus::plan {
+namespace {
+
+bool pretend_missing(std::string_view feature) {
+  // Test hook: NUCLEUS_TEST_PRETEND_MISSING=landlock,seccomp makes the probe report them absent.
+  const char* v = std::getenv("NUCLEUS_TEST_PRETEND_MISSING");
+  if (v == nullptr) return false;
+  for (auto f : parse::split(v, ',')) {
+    if (f == feature) return true;
+  }
+  return false;
+}
+
+bool seccomp_filter_available() {
+  uint32_t action = security::seccomp::kKillProcess;
+  return ::syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
+}
+
+int read_last_cap() {
+  auto s = fs::read_file("/proc/sys/kernel/cap_last_cap");
+  if (!s) return 40;
+  while (!s->empty() && s->back() == '\n') s->pop_back();
+  auto v = parse::uint(*s, 0, 63);
+  return v ? static_cast<int>(*v) : 40;
+}
+
+std::vector<std::string> exec_candidates(const std::vector<std::string>& args,
+                                         const std::vector<std::string>& env) {
+  const std::string& cmd = args[0];
+  if (cmd.find('/') != std::string::npos) return {cmd};
+  std::string_view path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const auto& e : env) {
+    if (e.rfind("PATH=", 0) == 0) path = std::string_view(e).substr(5);
+  }
+  std::vector<std::string> out;
+  for (auto dir : parse::split(path, ':')) {
+    if (dir.empty()) dir = ".";
+    out.push_back(fmt::format("{}/{}", dir, cmd));
+  }
+  return out;
+}
+
+Result<> add_policies(const spec::Spec& s, const Host& host, Plan& p) {
+  if (s.security.landlock) {
+    if (host.landlock_abi > 0) {
+      p.landlock = security::landlock::make_ruleset(host.landlock_abi, landlock_rules(s));
+    } else if (!s.security.allow_degraded) {
+      return fail_invalid(
+          "Landlock is not available on this kernel; refusing to run without it "
+          "(--allow-degraded-security runs anyway)");
+    }
+  }
+  if (s.security.seccomp) {
+    if (host.seccomp) {
+      p.seccomp = security::seccomp::compile(security::seccomp::default_profile());
+    } else if (!s.security.allow_degraded) {
+      return fail_invalid(
+          "seccomp filtering is not available on this kernel; refusing to run without it "
+          "(--allow-degraded-security runs anyway)");
+    }
+  }
+  p.last_cap = host.last_cap;
+  for (int c : s.process.cap_keep) {
+    if (c > host.last_cap) return fail_invalid("capability {} is unknown to this kernel", c);
+    p.cap_keep |= 1ull << c;
+  }
+  p.no_new_privs = s.process.no_new_privileges;
+  return {};
+}
+
+}  // namespace
+
+Host probe_host() {
+  Host h;
+  h.landlock_abi = pretend_missing("landlock") ? 0 : security::landlock::probe_abi();
+  h.seccomp = !pretend_missing("seccomp") && seccomp_filter_available();
+  h.last_cap = read_last_cap();
+  h.uid = ::geteuid();
+  h.gid = ::getegid();
+  return h;
+}
+
+Result<std::unique_ptr<Plan>> build(const spec::Spec& s, const Host& host) {
+  auto p = std::make_unique<Plan>();
+  p->id = s.id;
+  p->hostname = s.hostname;
+  // The cgroup namespace is entered by the child once it sits in its cgroup (see child.cc).
+  p->clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+  if (s.user_namespace) p->clone_flags |= CLONE_NEWUSER;
+  p->user_namespace = s.user_namespace;
+  p->host_uid = host.uid;
+  p->host_gid = host.gid;
+
+  TRY(add_root_ops(s, *p));
+
+  p->args = s.process.args;
+  p->env = s.process.env;
+  for (auto& a : p->args) p->argv.push_back(a.data());
+  p->argv.push_back(nullptr);
+  for (auto& e : p->env) p->envp.push_back(e.data());
+  p->envp.push_back(nullptr);
+  p->exec_candidates = exec_candidates(p->args, p->env);
+  p->cwd = s.process.cwd;
+  p->uid = s.process.user.uid;
+  p->gid = s.process.user.gid;
+  p->terminal = s.process.terminal;
+  p->stdin_null = !s.process.open_stdin;
+  p->rlimits = s.rlimits;
+
+  TRY(add_policies(s, host, *p));
+  return p;
+}
+
+}  // namespace nucleus::plan

@@ -1,0 +1,32 @@
+// Spec -> Plan, in the parent: checks the host paths the Spec names, lays out the mount
+// operations, compiles seccomp and Landlock policies, and prepares argv/envp.
+#pragma once
+
+#include <memory>
+
+#include "plan/plan.h"
+#include "spec/spec.h"
+#include "util/result.h"
+
+namespace nucleus::plan {
+
+// What the plan depends on about the host, probed once per run (faked by tests).
+struct Host {
+  int landlock_abi = 0;
+  bool seccomp = false;
+  int last_cap = 40;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+Host probe_host();
+
+Result<std::unique_ptr<Plan>> build(const spec::Spec& spec, const Host& host);
+
+// Pieces of build, exposed for tests.
+Result<> add_root_ops(const spec::Spec& spec, Plan& plan);      // rootfs.cc
+Result<> add_context_ops(const spec::Context& ctx, Plan& plan);  // context.cc
+bool context_excluded(std::string_view name);                   // context.cc
+std::vector<security::landlock::PathRule> landlock_rules(const spec::Spec& spec);  // policies.cc
+
+}  // namespace nucleus::plan

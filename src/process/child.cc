@@ -1,0 +1,118 @@
+#include "process/child.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "fs/child_root.h"
+#include "net/loopback.h"
+#include "process/sync.h"
+#include "security/child_process.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+namespace nucleus::process {
+namespace {
+
+[[noreturn]] void fail(int sync_fd, ChildError e) noexcept {
+  child_send(sync_fd, MsgType::kError, e.err, e.what);
+  ::_exit(kExitSetupFailed);
+}
+
+// A terminal from the container's own devpts: the slave becomes the controlling terminal and
+// stdio; the master goes to the parent, which relays it.
+ChildError setup_terminal(int sync_fd) noexcept {
+  int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) return ChildError{errno, "open /dev/ptmx"};
+  int unlock = 0;
+  int slave = -1;
+  if (::ioctl(master, TIOCSPTLCK, &unlock) == 0)
+    slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  if (slave < 0) {
+    int e = errno;
+    ::close(master);
+    return ChildError{e, "open pty slave"};
+  }
+  if (::ioctl(slave, TIOCSCTTY, 0) != 0) return ChildError{errno, "set controlling terminal"};
+  for (int fd = 0; fd <= 2; fd++) {
+    if (::dup2(slave, fd) < 0) return ChildError{errno, "dup pty"};
+  }
+  ::close(slave);
+  if (!child_send(sync_fd, MsgType::kPtyMaster, 0, nullptr, master))
+    return ChildError{errno, "send pty master"};
+  ::close(master);
+  return {};
+}
+
+ChildError setup_stdio(const plan::Plan& p, int sync_fd) noexcept {
+  if (::setsid() < 0) return ChildError{errno, "setsid"};
+  if (p.terminal) return setup_terminal(sync_fd);
+  if (p.stdin_null) {
+    int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::dup2(fd, 0) < 0) return ChildError{errno, "stdin from /dev/null"};
+    ::close(fd);
+  }
+  return {};
+}
+
+void reset_signals() noexcept {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; s++) ::sigaction(s, &dfl, nullptr);  // fails harmlessly for KILL/STOP
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+[[noreturn]] void exec_command(const plan::Plan& p, int sync_fd) noexcept {
+  int saved = ENOENT;
+  for (const auto& path : p.exec_candidates) {
+    ::execve(path.c_str(), p.argv.data(), p.envp.data());
+    // As execvp: a candidate that exists but cannot run is remembered, the search goes on.
+    if (errno != ENOENT && errno != ENOTDIR) saved = errno;
+  }
+  child_send(sync_fd, MsgType::kExecFailed, saved, p.args[0].c_str());
+  ::_exit(saved == ENOENT ? kExitNotFound : kExitCannotExecute);
+}
+
+}  // namespace
+
+void child_main(plan::Plan& p, int sync_fd) noexcept {
+  // The container dies with nucleus; nothing outlives a killed monitor.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (!child_wait_go(sync_fd)) ::_exit(kExitSetupFailed);
+  // Now in its cgroup: the new cgroup namespace is rooted there.
+  if (::unshare(CLONE_NEWCGROUP) != 0) fail(sync_fd, ChildError{errno, "unshare cgroup namespace"});
+  if (::sethostname(p.hostname.c_str(), p.hostname.size()) != 0)
+    fail(sync_fd, ChildError{errno, "sethostname"});
+  if (ChildError e = fs::child_build_root(p)) fail(sync_fd, e);
+  if (ChildError e = net::child_loopback_up()) fail(sync_fd, e);
+  if (ChildError e = setup_stdio(p, sync_fd)) fail(sync_fd, e);
+  if (::chdir(p.cwd.c_str()) != 0) fail(sync_fd, ChildError{errno, "working directory"});
+  if (ChildError e = security::child_set_rlimits(p)) fail(sync_fd, e);
+  if (ChildError e = security::child_set_identity(p)) fail(sync_fd, e);
+  if (ChildError e = security::child_no_new_privs(p)) fail(sync_fd, e);
+  if (p.landlock.abi > 0) {
+    const char* what = nullptr;
+    if (int e = security::landlock::child_apply(p.landlock, &what)) fail(sync_fd, ChildError{e, what});
+  }
+  // Stray descriptors inherited from whoever started nucleus never reach the workload.
+  if (::syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC) != 0)
+    fail(sync_fd, ChildError{errno, "close inherited descriptors"});
+  reset_signals();
+  if (ChildError e = security::child_load_seccomp(p)) fail(sync_fd, e);
+  child_send(sync_fd, MsgType::kReady, 0, nullptr);
+  exec_command(p, sync_fd);
+}
+
+}  // namespace nucleus::process

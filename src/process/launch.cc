@@ -1,0 +1,103 @@
+#include "process/launch.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "process/child.h"
+#include "process/sync.h"
+#include "util/fs.h"
+#include "util/scope_exit.h"
+
+namespace nucleus::process {
+namespace {
+
+Result<> write_id_maps(const plan::Plan& p, pid_t pid) {
+  UniqueFd dir(::open(fmt::format("/proc/{}", pid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return fail_errno("open /proc/{}", pid);
+  // Without CAP_SETGID in the parent namespace, setgroups must be denied before gid_map.
+  TRY(fs::write_existing_at(dir.get(), "setgroups", "deny"));
+  TRY(fs::write_existing_at(dir.get(), "uid_map", fmt::format("0 {} 1\n", p.host_uid)));
+  TRY(fs::write_existing_at(dir.get(), "gid_map", fmt::format("0 {} 1\n", p.host_gid)));
+  return {};
+}
+
+Error child_error(const Msg& m) {
+  if (m.type == MsgType::kExecFailed) {
+    Error e = Error::from_errno(m.err, "cannot execute {}", m.text);
+    e.exit_code = m.err == ENOENT ? kExitNotFound : kExitCannotExecute;
+    if (m.err == ENOENT) e.message = fmt::format("{}: command not found", m.text), e.code = 0;
+    return e;
+  }
+  return Error::from_errno(m.err, "container setup: {}", m.text);
+}
+
+// Reads the child's reports until EOF (close-on-exec: execve succeeded) or an error.
+Result<> await_exec(int sync_fd, Launched& out) {
+  bool ready = false;
+  for (;;) {
+    bool eof = false;
+    UniqueFd passed;
+    Msg m = TRY(receive(sync_fd, &eof, &passed));
+    if (eof) break;
+    switch (m.type) {
+      case MsgType::kPtyMaster: out.pty_master = std::move(passed); break;
+      case MsgType::kReady: ready = true; break;
+      case MsgType::kError:
+      case MsgType::kExecFailed: return fail(child_error(m));
+      default: return fail_invalid("unexpected message {} from the container init", static_cast<unsigned>(m.type));
+    }
+  }
+  if (!ready) return fail_invalid("the container init died during setup");
+  return {};
+}
+
+}  // namespace
+
+Result<Launched> launch(plan::Plan& p, const LaunchHooks& hooks) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    return fail_errno("socketpair");
+  UniqueFd parent_end(sv[0]), child_end(sv[1]);
+
+  int pidfd = -1;
+  clone_args args{};
+  args.flags = p.clone_flags | CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  if (hooks.cgroup_fd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(hooks.cgroup_fd);
+  }
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0) return fail_errno("clone3 (new namespaces)");
+  if (pid == 0) {
+    parent_end.release();  // the child closes nothing it shares with the parent's RAII
+    ::close(sv[0]);
+    child_main(p, sv[1]);
+  }
+  Launched out;
+  out.pid = static_cast<pid_t>(pid);
+  out.pidfd.reset(pidfd);
+  child_end.reset();
+
+  ScopeExit reap([&] {
+    ::syscall(SYS_pidfd_send_signal, out.pidfd.get(), SIGKILL, nullptr, 0);
+    siginfo_t si{};
+    ::waitid(P_PIDFD, static_cast<id_t>(out.pidfd.get()), &si, WEXITED);
+  });
+  if (p.user_namespace) TRY_CTX(write_id_maps(p, out.pid), "user namespace");
+  if (hooks.join_cgroup) TRY(hooks.join_cgroup(out.pid));
+  TRY(send_go(parent_end.get()));
+  TRY(await_exec(parent_end.get(), out));
+  reap.dismiss();
+  return out;
+}
+
+}  // namespace nucleus::process

@@ -1,0 +1,31 @@
+// Parent side of starting a container init: clone3 into new namespaces (and, on cgroup v2,
+// straight into the container's cgroup), write ID maps, join v1 cgroups, release the child,
+// and wait until it has executed the command or reported why it could not.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+
+#include "plan/plan.h"
+#include "util/result.h"
+#include "util/unique_fd.h"
+
+namespace nucleus::process {
+
+struct Launched {
+  pid_t pid = -1;
+  UniqueFd pidfd;
+  UniqueFd pty_master;  // when plan.terminal
+};
+
+struct LaunchHooks {
+  int cgroup_fd = -1;                        // CLONE_INTO_CGROUP target, or -1
+  std::function<Result<>(pid_t)> join_cgroup;  // cgroup v1: add the pid before it runs
+};
+
+// On failure the child has been reaped and the Error carries the exit code to report
+// (125 setup, 126 cannot execute, 127 not found).
+Result<Launched> launch(plan::Plan& plan, const LaunchHooks& hooks);
+
+}  // namespace nucleus::process

@@ -1,0 +1,92 @@
+#include "process/monitor.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "process/pty.h"
+#include "util/log.h"
+
+namespace nucleus::process {
+namespace {
+
+sigset_t make_forwarded() {
+  sigset_t s;
+  sigemptyset(&s);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) sigaddset(&s, sig);
+  return s;
+}
+
+int64_t now_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+int status_code(const siginfo_t& si) {
+  if (si.si_code == CLD_EXITED) return si.si_status;
+  return 128 + si.si_status;  // CLD_KILLED, CLD_DUMPED
+}
+
+}  // namespace
+
+const sigset_t& forwarded_signals() {
+  static const sigset_t s = make_forwarded();
+  return s;
+}
+
+Result<> block_forwarded_signals() {
+  if (::sigprocmask(SIG_BLOCK, &forwarded_signals(), nullptr) != 0) return fail_errno("sigprocmask");
+  return {};
+}
+
+Result<ExitStatus> monitor(Launched& child, const MonitorOptions& opts) {
+  UniqueFd sfd(::signalfd(-1, &forwarded_signals(), SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!sfd) return fail_errno("signalfd");
+  std::optional<PtyRelay> relay;
+  if (child.pty_master) relay.emplace(child.pty_master.get(), opts.relay_stdin);
+
+  ExitStatus st;
+  int64_t deadline = opts.timeout_seconds ? now_ms() + static_cast<int64_t>(opts.timeout_seconds) * 1000 : 0;
+  for (;;) {
+    pollfd fds[4] = {{child.pidfd.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}, {-1, 0, 0}, {-1, 0, 0}};
+    if (relay) relay->poll_fds(&fds[2]);
+    int wait_ms = -1;
+    if (deadline) wait_ms = static_cast<int>(std::max<int64_t>(0, deadline - now_ms()));
+    int n = ::poll(fds, 4, wait_ms);
+    if (n < 0 && errno != EINTR) return fail_errno("poll");
+    if (deadline && now_ms() >= deadline && !st.timed_out) {
+      log::error("timeout: {}s passed, killing the sandbox", opts.timeout_seconds);
+      ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
+      st.timed_out = true;
+      deadline = 0;
+    }
+    if (n <= 0) continue;
+    if (fds[1].revents & POLLIN) {
+      signalfd_siginfo si{};
+      while (::read(sfd.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+        if (si.ssi_signo == SIGWINCH) {
+          if (relay) relay->resize();
+          continue;
+        }
+        ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), si.ssi_signo, nullptr, 0);
+      }
+    }
+    if (relay) relay->pump(&fds[2]);
+    if (fds[0].revents & POLLIN) break;
+  }
+  siginfo_t si{};
+  if (::waitid(P_PIDFD, static_cast<id_t>(child.pidfd.get()), &si, WEXITED) != 0)
+    return fail_errno("wait for the container init");
+  if (relay) relay->drain();
+  st.code = status_code(si);
+  return st;
+}
+
+}  // namespace nucleus::process

@@ -1,0 +1,31 @@
+// The foreground monitor: forwards signals to the container init, relays the pty, enforces the
+// timeout, and collects the exit status.
+#pragma once
+
+#include <csignal>
+#include <cstdint>
+
+#include "process/launch.h"
+#include "util/result.h"
+
+namespace nucleus::process {
+
+// Signals that reach the workload when sent to nucleus (plus SIGWINCH for the pty).
+const sigset_t& forwarded_signals();
+// Blocks the forwarded signals so none is lost between clone and the monitor loop; the child
+// unblocks them before execve.
+Result<> block_forwarded_signals();
+
+struct MonitorOptions {
+  uint64_t timeout_seconds = 0;
+  bool relay_stdin = false;
+};
+
+struct ExitStatus {
+  int code = 0;           // exit code, or 128+N when killed by signal N (as docker run)
+  bool timed_out = false;
+};
+
+Result<ExitStatus> monitor(Launched& child, const MonitorOptions& opts);
+
+}  // namespace nucleus::process

@@ -1,0 +1,33 @@
+// Relays a container's pty master to the caller's stdin/stdout; puts the caller's terminal in
+// raw mode for the duration (restored on destruction) and passes the window size through.
+#pragma once
+
+#include <poll.h>
+#include <termios.h>
+
+namespace nucleus::process {
+
+class PtyRelay {
+ public:
+  PtyRelay(int master, bool relay_stdin);
+  ~PtyRelay();
+  PtyRelay(const PtyRelay&) = delete;
+  PtyRelay& operator=(const PtyRelay&) = delete;
+
+  // Fills two pollfd slots: the master and (while it is open) stdin.
+  void poll_fds(pollfd* two) const;
+  void pump(const pollfd* two);
+  void resize() const;
+  // After the workload exited: copies what is still buffered in the pty.
+  void drain();
+
+ private:
+  bool copy_out();
+
+  int master_;
+  bool stdin_open_;
+  bool raw_ = false;
+  termios saved_{};
+};
+
+}  // namespace nucleus::process

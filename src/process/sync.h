@@ -1,0 +1,36 @@
+// The parent/child channel: a SOCK_SEQPACKET socketpair carrying fixed-size typed messages
+// (and a pty master by SCM_RIGHTS). Both sides may use it; the child side never allocates.
+#pragma once
+
+#include <cstdint>
+
+#include "util/result.h"
+#include "util/unique_fd.h"
+
+namespace nucleus::process {
+
+enum class MsgType : uint32_t {
+  kGo = 1,          // parent -> child: ID maps written, cgroup joined; continue
+  kError = 2,       // child -> parent: setup failed (errno + static text)
+  kExecFailed = 3,  // child -> parent: no candidate could be executed (errno)
+  kPtyMaster = 4,   // child -> parent: the pty master, as SCM_RIGHTS
+  kReady = 5,       // child -> parent: every policy applied; execve comes next
+};
+
+struct Msg {
+  MsgType type;
+  int32_t err;
+  char text[120];
+};
+
+// Child side: no allocation, no formatting. Returns false on a send error.
+bool child_send(int fd, MsgType type, int err, const char* text, int pass_fd = -1) noexcept;
+// Child side: blocks until kGo; false on EOF or error (the parent went away).
+bool child_wait_go(int fd) noexcept;
+
+// Parent side.
+Result<> send_go(int fd);
+// Receives one message; std::nullopt-like: returns false in *eof at end of stream.
+Result<Msg> receive(int fd, bool* eof, UniqueFd* passed);
+
+}  // namespace nucleus::process

@@ -1,0 +1,98 @@
+#include "security/landlock.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace nucleus::security::landlock {
+namespace {
+
+// Kernel ABI structures (include/uapi/linux/landlock.h), spelled out for newer fields.
+struct RulesetAttr {
+  uint64_t handled_access_fs;
+  uint64_t handled_access_net;
+  uint64_t scoped;
+};
+struct __attribute__((packed)) PathBeneathAttr {
+  uint64_t allowed_access;
+  int32_t parent_fd;
+};
+constexpr unsigned kCreateRulesetVersion = 1u << 0;
+constexpr int kRulePathBeneath = 1;
+
+}  // namespace
+
+int probe_abi() {
+  long v = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, kCreateRulesetVersion);
+  return v < 0 ? 0 : static_cast<int>(v);
+}
+
+uint64_t handled_fs(int abi) {
+  if (abi <= 0) return 0;
+  uint64_t h = (kMakeSym << 1) - 1;  // ABI 1: execute .. make_sym
+  if (abi >= 2) h |= kRefer;
+  if (abi >= 3) h |= kTruncate;
+  if (abi >= 5) h |= kIoctlDev;
+  return h;
+}
+
+uint64_t handled_scopes(int abi) { return abi >= 6 ? (kScopeAbstractUnix | kScopeSignal) : 0; }
+
+Ruleset make_ruleset(int abi, std::vector<PathRule> rules) {
+  Ruleset rs;
+  rs.abi = abi;
+  rs.handled = handled_fs(abi);
+  rs.scoped = handled_scopes(abi);
+  for (auto& r : rules) {
+    r.access &= rs.handled;
+    if (r.access != 0) rs.rules.push_back(std::move(r));
+  }
+  return rs;
+}
+
+int child_apply(const Ruleset& rs, const char** what) noexcept {
+  RulesetAttr attr{rs.handled, 0, rs.scoped};
+  size_t size = rs.abi >= 6 ? sizeof(RulesetAttr) : rs.abi >= 4 ? 16 : 8;
+  int fd = static_cast<int>(::syscall(SYS_landlock_create_ruleset, &attr, size, 0));
+  if (fd < 0) {
+    *what = "landlock: create ruleset";
+    return errno;
+  }
+  for (const auto& r : rs.rules) {
+    int pfd = ::open(r.path.c_str(), O_PATH | O_CLOEXEC);
+    if (pfd < 0) {
+      if (errno == ENOENT) continue;  // nothing there, nothing to grant
+      *what = "landlock: open rule path";
+      int e = errno;
+      ::close(fd);
+      return e;
+    }
+    // A rule on a file may only carry file rights (a volume that is a single file).
+    constexpr uint64_t kFileRights = kExecute | kWriteFile | kReadFile | kTruncate | kIoctlDev;
+    struct stat st {};
+    uint64_t access = r.access;
+    if (::fstat(pfd, &st) == 0 && !S_ISDIR(st.st_mode)) access &= kFileRights;
+    PathBeneathAttr pb{access, pfd};
+    long rc = ::syscall(SYS_landlock_add_rule, fd, kRulePathBeneath, &pb, 0);
+    int e = errno;
+    ::close(pfd);
+    if (rc != 0) {
+      *what = "landlock: add rule";
+      ::close(fd);
+      return e;
+    }
+  }
+  long rc = ::syscall(SYS_landlock_restrict_self, fd, 0);
+  int e = errno;
+  ::close(fd);
+  if (rc != 0) {
+    *what = "landlock: restrict self";
+    return e;
+  }
+  return 0;
+}
+
+}  // namespace nucleus::security::landlock

@@ -1,0 +1,54 @@
+// `nucleus run` flags, as typed, and their translation into a validated Spec.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spec/spec.h"
+#include "util/result.h"
+
+namespace nucleus::spec {
+
+struct RunFlags {
+  std::vector<std::string> command;
+  std::string name, hostname, workdir, user;
+  std::vector<std::string> env;        // -e K=V or -e K (taken from the caller's environment)
+  std::vector<std::string> env_files;  // contents already read by the CLI, one per --env-file
+  bool interactive = false, tty = false;
+  bool rootless = false;
+  std::string rootfs;
+  bool rootfs_rw = false;
+  std::string context, context_mode = "copy";
+  std::vector<std::string> volumes, tmpfs, cap_add;
+  std::string memory, memory_swap, cpus, cpu_weight, pids;
+  std::vector<std::string> io_limits;
+  std::string timeout;
+  bool allow_degraded_security = false;
+};
+
+// What the translation needs to know about the caller; filled by the CLI, faked by tests.
+struct Caller {
+  uid_t uid = 0;
+  unsigned ncpu = 1;
+  uint64_t nofile_hard = 1024;
+  std::string id;  // the new container's ID (64 hex)
+  std::function<std::optional<std::string>(const std::string&)> getenv;
+};
+
+inline constexpr uint64_t kDefaultPids = 2048;  // as podman's default pids-limit
+inline constexpr uint64_t kMinMemory = 6ull << 20;  // as docker: below this nothing starts
+
+Result<Spec> from_run_flags(const RunFlags& flags, const Caller& caller);
+
+// "K=V" lines; blank lines and '#' comments skipped; "K" alone takes the caller's value.
+Result<std::vector<std::string>> parse_env_file(std::string_view content, const Caller& caller);
+
+// Host paths a volume or tmpfs may not cover inside the container.
+bool is_system_destination(std::string_view normalized_dst);
+
+}  // namespace nucleus::spec

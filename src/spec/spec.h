@@ -1,0 +1,98 @@
+// The validated description of one container: the OCI runtime-spec model (process, root, mounts,
+// namespaces, resources) plus nucleus extensions (context dir, Landlock, timeout). Every front end
+// produces a Spec; plan::build turns it into what the child executes. No syscalls here.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nucleus::spec {
+
+struct User {
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+struct Process {
+  std::vector<std::string> args;
+  std::vector<std::string> env;  // "K=V"
+  std::string cwd;               // absolute, inside the container
+  User user;
+  bool terminal = false;    // -t: a pty whose master the monitor relays
+  bool open_stdin = false;  // -i: the caller's stdin reaches the workload
+  std::vector<int> cap_keep;  // capability numbers kept in every set; empty = none
+  bool no_new_privileges = true;
+};
+
+struct Volume {
+  std::string source;       // absolute host path (a directory or a regular file)
+  std::string destination;  // absolute container path
+  bool readonly = false;
+};
+
+struct Tmpfs {
+  std::string destination;
+  uint64_t size = 0;  // bytes; 0 = the kernel default
+};
+
+enum class ContextMode { kCopy, kBind };
+
+struct Context {
+  std::string source;  // host directory
+  ContextMode mode = ContextMode::kCopy;
+};
+
+struct IoLimit {
+  std::string device;  // as given: "MAJ:MIN" or a /dev path (plan resolves it)
+  uint32_t major = 0, minor = 0;
+  uint64_t rbps = 0, wbps = 0, riops = 0, wiops = 0;  // 0 = not limited
+};
+
+struct Resources {
+  std::optional<uint64_t> memory;       // bytes
+  std::optional<int64_t> memory_swap;   // memory + swap in bytes; -1 = unlimited swap
+  std::optional<uint64_t> cpu_quota;    // microseconds per period
+  uint64_t cpu_period = 100000;         // microseconds
+  std::optional<uint64_t> cpu_weight;   // 1..10000 (cgroup v2 scale)
+  std::optional<uint64_t> pids;
+  std::vector<IoLimit> io;
+  bool empty() const {
+    return !memory && !memory_swap && !cpu_quota && !cpu_weight && !pids && io.empty();
+  }
+};
+
+struct Rlimit {
+  int resource;
+  uint64_t soft, hard;
+};
+
+struct Security {
+  bool seccomp = true;
+  bool landlock = true;
+  bool allow_degraded = false;  // run without seccomp/Landlock where the host lacks them
+};
+
+struct Spec {
+  std::string id;        // 64 hex characters
+  std::string name;      // optional, unique while the container lives
+  std::string hostname;  // defaults to id[:12]
+  Process process;
+  std::string rootfs;             // empty: the embedded agent root (host system dirs, read-only)
+  bool rootfs_readonly = true;
+  std::vector<Volume> volumes;
+  std::vector<Tmpfs> tmpfs;
+  std::optional<Context> context;
+  bool user_namespace = false;  // --rootless, or a non-root caller
+  Resources resources;
+  bool explicit_resources = false;  // limits the user asked for (vs. defaults) must apply
+  std::vector<Rlimit> rlimits;
+  Security security;
+  uint64_t timeout_seconds = 0;  // 0 = none
+  std::string cgroup_path;       // absolute under each hierarchy root: /nucleus/<id>
+};
+
+}  // namespace nucleus::spec

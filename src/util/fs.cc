@@ -1,0 +1,107 @@
+#include "util/fs.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <vector>
+
+namespace nucleus::fs {
+
+Result<Kind> kind_of(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return Kind::kMissing;
+    return fail_errno("stat {}", path);
+  }
+  switch (st.st_mode & S_IFMT) {
+    case S_IFDIR: return Kind::kDirectory;
+    case S_IFREG: return Kind::kRegular;
+    case S_IFLNK: return Kind::kSymlink;
+    case S_IFCHR:
+    case S_IFBLK: return Kind::kDevice;
+    default: return Kind::kOther;
+  }
+}
+
+const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::kMissing: return "missing";
+    case Kind::kDirectory: return "directory";
+    case Kind::kRegular: return "regular file";
+    case Kind::kSymlink: return "symlink";
+    case Kind::kDevice: return "device";
+    case Kind::kOther: return "special file";
+  }
+  return "?";
+}
+
+Result<UniqueFd> open_dir(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return fail_errno("open {}", path);
+  return fd;
+}
+
+namespace {
+Result<std::string> read_all(int fd, const std::string& name) {
+  std::string out;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno("read {}", name);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+}  // namespace
+
+Result<std::string> read_file(const std::string& path) {
+  return read_file_at(AT_FDCWD, path);
+}
+
+Result<std::string> read_file_at(int dirfd, const std::string& name) {
+  UniqueFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return fail_errno("open {}", name);
+  return read_all(fd.get(), name);
+}
+
+Result<> write_existing_at(int dirfd, const std::string& name, std::string_view data) {
+  UniqueFd fd(::openat(dirfd, name.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return fail_errno("open {}", name);
+  ssize_t n = ::write(fd.get(), data.data(), data.size());
+  if (n < 0) return fail_errno("write '{}' to {}", data, name);
+  if (static_cast<size_t>(n) != data.size()) return fail_invalid("short write to {}", name);
+  return {};
+}
+
+Result<std::string> normalize_abs(std::string_view path) {
+  if (path.empty() || path[0] != '/') return fail_invalid("'{}' is not an absolute path", path);
+  std::vector<std::string_view> parts;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    std::string_view part = path.substr(i, j - i);
+    if (part == "..") return fail_invalid("'{}' contains '..'", path);
+    if (!part.empty() && part != ".") parts.push_back(part);
+    i = j + 1;
+  }
+  std::string out;
+  for (auto p : parts) {
+    out.push_back('/');
+    out.append(p);
+  }
+  return out.empty() ? std::string("/") : out;
+}
+
+bool is_within(std::string_view path, std::string_view dir) {
+  if (dir == "/") return true;
+  if (path.size() < dir.size() || path.compare(0, dir.size(), dir) != 0) return false;
+  return path.size() == dir.size() || path[dir.size()] == '/';
+}
+
+}  // namespace nucleus::fs

@@ -1,0 +1,25 @@
+#include "util/log.h"
+
+#include <unistd.h>
+
+#include <string>
+
+namespace nucleus::log {
+namespace {
+Level g_level = Level::kWarn;
+}
+
+Level level() { return g_level; }
+void set_level(Level l) { g_level = l; }
+
+void write(Level l, std::string_view line) {
+  static constexpr const char* kPrefix[] = {"nucleus: ", "nucleus: warning: ", "nucleus: ",
+                                            "nucleus: debug: "};
+  std::string out = kPrefix[static_cast<int>(l)];
+  out.append(line);
+  out.push_back('\n');
+  // One write, so lines from concurrent processes do not interleave.
+  (void)!::write(STDERR_FILENO, out.data(), out.size());
+}
+
+}  // namespace nucleus::log

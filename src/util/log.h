@@ -1,0 +1,30 @@
+// Parent-side diagnostics on stderr. Never used in the child (see process/child_*.cc).
+#pragma once
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <utility>
+
+namespace nucleus::log {
+
+enum class Level { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
+
+Level level();
+void set_level(Level l);
+void write(Level l, std::string_view line);
+
+template <class... Args>
+void error(fmt::format_string<Args...> f, Args&&... args) {
+  write(Level::kError, fmt::format(f, std::forward<Args>(args)...));
+}
+template <class... Args>
+void warn(fmt::format_string<Args...> f, Args&&... args) {
+  if (level() >= Level::kWarn) write(Level::kWarn, fmt::format(f, std::forward<Args>(args)...));
+}
+template <class... Args>
+void debug(fmt::format_string<Args...> f, Args&&... args) {
+  if (level() >= Level::kDebug) write(Level::kDebug, fmt::format(f, std::forward<Args>(args)...));
+}
+
+}  // namespace nucleus::log

@@ -1,0 +1,73 @@
+#include "util/parse.h"
+
+#include <cctype>
+#include <limits>
+
+namespace nucleus::parse {
+
+Result<uint64_t> uint(std::string_view s, uint64_t min, uint64_t max) {
+  if (s.empty()) return fail_invalid("empty number");
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return fail_invalid("'{}' is not a number", s);
+    uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (std::numeric_limits<uint64_t>::max() - d) / 10)
+      return fail_invalid("'{}' is too large", s);
+    v = v * 10 + d;
+  }
+  if (v < min || v > max) return fail_invalid("{} is out of range [{}, {}]", s, min, max);
+  return v;
+}
+
+Result<uint64_t> millis(std::string_view s) {
+  size_t dot = s.find('.');
+  std::string_view whole = s.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+  if (whole.empty() && frac.empty()) return fail_invalid("'{}' is not a number", s);
+  if (frac.size() > 3) return fail_invalid("'{}' has more than three decimals", s);
+  uint64_t w = whole.empty() ? 0 : TRY(uint(whole, 0, 1u << 20).map_error([&](Error) {
+    return Error::invalid("'{}' is not a number", s);
+  }));
+  uint64_t f = 0;
+  for (size_t i = 0; i < 3; i++) {
+    char c = i < frac.size() ? frac[i] : '0';
+    if (c < '0' || c > '9') return fail_invalid("'{}' is not a number", s);
+    f = f * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return w * 1000 + f;
+}
+
+Result<uint64_t> size(std::string_view s) {
+  if (s.empty()) return fail_invalid("empty size");
+  uint64_t mult = 1;
+  char last = static_cast<char>(std::tolower(static_cast<unsigned char>(s.back())));
+  std::string_view num = s;
+  switch (last) {
+    case 'b': mult = 1; break;
+    case 'k': mult = 1ull << 10; break;
+    case 'm': mult = 1ull << 20; break;
+    case 'g': mult = 1ull << 30; break;
+    case 't': mult = 1ull << 40; break;
+    default: last = 0;
+  }
+  if (last != 0) num.remove_suffix(1);
+  auto thousandths = millis(num);
+  if (!thousandths) return fail_invalid("'{}' is not a size (e.g. 512m, 1.5g)", s);
+  unsigned __int128 v = static_cast<unsigned __int128>(*thousandths) * mult / 1000;
+  if (v > std::numeric_limits<int64_t>::max()) return fail_invalid("size '{}' is too large", s);
+  return static_cast<uint64_t>(v);
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  for (;;) {
+    size_t j = s.find(sep, i);
+    out.push_back(s.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i));
+    if (j == std::string_view::npos) break;
+    i = j + 1;
+  }
+  return out;
+}
+
+}  // namespace nucleus::parse

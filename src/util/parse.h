@@ -1,0 +1,22 @@
+// Parsers for the values users type: sizes, CPU counts, numbers, durations.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.h"
+
+namespace nucleus::parse {
+
+// "512", "512k", "64m", "1.5g" (binary multiples, as docker) -> bytes.
+Result<uint64_t> size(std::string_view s);
+// Unsigned decimal integer within [min, max].
+Result<uint64_t> uint(std::string_view s, uint64_t min, uint64_t max);
+// "1.5" -> 1500 (millicores); at most three decimals.
+Result<uint64_t> millis(std::string_view s);
+
+std::vector<std::string_view> split(std::string_view s, char sep);
+
+}  // namespace nucleus::parse
