@@ -90,7 +90,12 @@ int run(int argc, char** argv) {
   }
   if (debug) log::set_level(log::Level::kDebug);
   f.command = app.remaining();
-  if (!f.command.empty() && f.command.front() == "--") f.command.erase(f.command.begin());
+  if (!f.command.empty() && f.command.front() == "--") {
+    f.command.erase(f.command.begin());
+  } else if (!f.command.empty() && f.command.front().size() > 1 && f.command.front()[0] == '-') {
+    log::error("unknown flag '{}' (see nucleus run --help)", f.command.front());
+    return 125;
+  }
   std::vector<std::string> files = std::move(f.env_files);
   f.env_files.clear();
   for (const auto& path : files) {

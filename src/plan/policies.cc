@@ -43,13 +43,15 @@ bool holds_mount(const spec::Spec& s, const std::string& dir) {
 
 std::vector<ll::PathRule> landlock_rules(const spec::Spec& s) {
   std::vector<ll::PathRule> r;
-  r.push_back({"/", ll::kReadDir});
+  // A writable rootfs (--rootfs-rw) is writable everywhere, executable only in its own dirs.
+  bool rw_root = !s.rootfs.empty() && !s.rootfs_readonly;
+  r.push_back({"/", rw_root ? ll::kReadWrite : ll::kReadDir});
   for (auto& d : program_dirs(s)) {
     // Execute is inherited down the tree: a directory holding a volume gets read only, so the
     // volume stays non-executable.
     r.push_back({d, holds_mount(s, d) ? ll::kRead : ll::kReadExec});
   }
-  r.push_back({"/etc", ll::kRead});
+  r.push_back({"/etc", rw_root ? ll::kReadWrite : ll::kRead});
   r.push_back({"/proc", ll::kRead});
   r.push_back({"/sys", ll::kRead});
   r.push_back({"/dev", ll::kDevice});

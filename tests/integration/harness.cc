@@ -1,0 +1,240 @@
+#include "harness.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace nucleus::testing {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+int64_t now_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+[[noreturn]] void exec_child(const std::vector<std::string>& args, const RunOptions& o, int in,
+                             int out, int err) {
+  dup2(in, 0);
+  dup2(out, 1);
+  dup2(err, 2);
+  for (int fd = 3; fd < 1024; fd++)
+    if (fd != o.stray_fd) close(fd);
+  if (o.stray_fd >= 0) fcntl(o.stray_fd, F_SETFD, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (const auto& e : o.env) putenv(const_cast<char*>(e.c_str()));
+  if (o.as_uid != 0) {
+    if (setgroups(0, nullptr) != 0 || setresgid(o.as_uid, o.as_uid, o.as_uid) != 0 ||
+        setresuid(o.as_uid, o.as_uid, o.as_uid) != 0)
+      _exit(99);
+  }
+  std::vector<char*> argv;
+  std::string bin = NUCLEUS_BIN;
+  argv.push_back(bin.data());
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  execv(bin.c_str(), argv.data());
+  _exit(98);
+}
+
+}  // namespace
+
+bool is_root() { return geteuid() == 0; }
+
+RunResult run(const std::vector<std::string>& args, const RunOptions& o) {
+  int inp[2], outp[2], errp[2];
+  if (pipe2(inp, O_CLOEXEC) || pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) abort();
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  pid_t pid = fork();
+  if (pid == 0) exec_child(args, o, o.pass_stdin ? inp[0] : devnull, outp[1], errp[1]);
+  close(inp[0]);
+  close(outp[1]);
+  close(errp[1]);
+  close(devnull);
+  if (!o.stdin_data.empty() && write(inp[1], o.stdin_data.data(), o.stdin_data.size()) < 0) {
+  }
+  close(inp[1]);
+  RunResult r;
+  int64_t deadline = now_ms() + o.timeout_s * 1000LL;
+  bool signalled = false, out_open = true, err_open = true;
+  while (out_open || err_open) {
+    pollfd fds[2] = {{out_open ? outp[0] : -1, POLLIN, 0}, {err_open ? errp[0] : -1, POLLIN, 0}};
+    int left = static_cast<int>(std::max<int64_t>(0, deadline - now_ms()));
+    if (poll(fds, 2, left) == 0) {
+      kill(pid, SIGKILL);
+      ADD_FAILURE() << "nucleus timed out: " << ::testing::PrintToString(args);
+      break;
+    }
+    char buf[65536];
+    for (int i = 0; i < 2; i++) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        (i == 0 ? out_open : err_open) = false;
+        continue;
+      }
+      (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
+    }
+    if (o.signal_after_ready && !signalled && r.err.find("probe: waiting") != std::string::npos) {
+      kill(pid, o.signal_after_ready);
+      signalled = true;
+    }
+  }
+  close(outp[0]);
+  close(errp[0]);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return r;
+}
+
+pid_t spawn(const std::vector<std::string>& args) {
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  pid_t pid = fork();
+  if (pid == 0) exec_child(args, RunOptions{}, devnull, devnull, devnull);
+  close(devnull);
+  return pid;
+}
+
+void remove_stale_cgroups() {
+  std::error_code ec;
+  for (auto& h : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
+    std::string dir = h.path().string() + "/nucleus";
+    for (auto& c : std::filesystem::directory_iterator(dir, ec))
+      if (c.is_directory() && slurp(c.path().string() + "/cgroup.procs").empty())
+        rmdir(c.path().c_str());
+    rmdir(dir.c_str());
+  }
+}
+
+const std::string& probe_dir() {
+  static const std::string dir = [] {
+    std::string d = "/tmp/nucleus-test-probe";
+    mkdir(d.c_str(), 0755);
+    std::filesystem::copy_file(PROBE_BIN, d + "/probe",
+                               std::filesystem::copy_options::overwrite_existing);
+    chmod((d + "/probe").c_str(), 0755);
+    return d;
+  }();
+  return dir;
+}
+
+nlohmann::json probe(const std::vector<std::string>& flags, const std::vector<std::string>& checks,
+                     RunResult* raw, const RunOptions& opts) {
+  std::vector<std::string> args = {"run", "--context", probe_dir(), "--context-mode", "bind"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  args.push_back("--");
+  args.push_back("/context/probe");
+  args.insert(args.end(), checks.begin(), checks.end());
+  RunResult r = run(args, opts);
+  if (raw) *raw = r;
+  size_t start = r.out.find('{');
+  if (start == std::string::npos) {
+    ADD_FAILURE() << "no probe output; exit " << r.code << "; stderr: " << r.err;
+    return nlohmann::json::object();
+  }
+  try {
+    return nlohmann::json::parse(r.out.substr(start));
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "bad probe output: " << r.out;
+    return nlohmann::json::object();
+  }
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/nucleus-test-XXXXXX";
+  path_ = mkdtemp(tmpl);
+  chmod(path_.c_str(), 0755);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string TempDir::file(const std::string& name, const std::string& content, mode_t mode) const {
+  std::string p = path_ + "/" + name;
+  std::filesystem::create_directories(std::filesystem::path(p).parent_path());
+  std::ofstream(p) << content;
+  chmod(p.c_str(), mode);
+  return p;
+}
+
+HostState HostState::capture() {
+  HostState s;
+  std::istringstream mi(slurp("/proc/self/mountinfo"));
+  for (std::string line; std::getline(mi, line);) {
+    // mount ID and parent ID change with remounts elsewhere; compare what is mounted where.
+    std::istringstream ls(line);
+    std::string id, parent, dev, root, point;
+    ls >> id >> parent >> dev >> root >> point;
+    s.mounts.push_back(root + " " + point);
+  }
+  std::sort(s.mounts.begin(), s.mounts.end());
+  for (const char* base : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
+    std::error_code ec;
+    for (auto& h : std::filesystem::directory_iterator(base, ec)) {
+      std::string dir = h.path().string() + "/nucleus";
+      if (std::filesystem::exists(dir, ec)) {
+        s.cgroups.insert(dir);
+        for (auto& c : std::filesystem::directory_iterator(dir, ec))
+          if (c.is_directory()) s.cgroups.insert(c.path().string());
+      }
+    }
+    if (std::filesystem::exists(std::string(base) + "/nucleus", ec)) s.cgroups.insert(std::string(base) + "/nucleus");
+  }
+  std::error_code ec;
+  for (auto& e : std::filesystem::recursive_directory_iterator("/run/nucleus", ec))
+    if (!e.is_directory()) s.state_files.insert(e.path().string());
+  DIR* d = opendir("/proc");
+  while (dirent* e = d ? readdir(d) : nullptr) {
+    pid_t pid = atoi(e->d_name);
+    if (pid <= 0) continue;
+    std::string stat = slurp("/proc/" + std::string(e->d_name) + "/stat");
+    size_t rp = stat.rfind(')');
+    if (rp == std::string::npos) continue;
+    std::istringstream ss(stat.substr(rp + 2));
+    char state;
+    pid_t ppid;
+    ss >> state >> ppid;
+    if (ppid == getpid()) s.children.insert(pid);
+  }
+  if (d) closedir(d);
+  return s;
+}
+
+void IntegrationTest::SetUp() {
+  if (!is_root()) GTEST_SKIP() << "integration tests need root";
+  before_ = HostState::capture();
+}
+
+void IntegrationTest::TearDown() {
+  if (!is_root()) return;
+  HostState after = HostState::capture();
+  EXPECT_EQ(after.mounts, before_.mounts) << "mounts changed on the host";
+  EXPECT_EQ(after.cgroups, before_.cgroups) << "cgroups left on the host";
+  EXPECT_EQ(after.state_files, before_.state_files) << "state files left";
+  EXPECT_TRUE(after.children.empty()) << "processes left";
+}
+
+}  // namespace nucleus::testing
