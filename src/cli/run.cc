@@ -59,6 +59,8 @@ spec::Caller caller() {
   c.ncpu = n > 0 ? static_cast<unsigned>(n) : 1;
   rlimit nofile{};
   if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0) c.nofile_hard = nofile.rlim_max;
+  rlimit nproc{};
+  if (::getrlimit(RLIMIT_NPROC, &nproc) == 0) c.nproc_hard = nproc.rlim_max;
   c.id = new_id();
   c.getenv = [](const std::string& k) -> std::optional<std::string> {
     const char* v = std::getenv(k.c_str());

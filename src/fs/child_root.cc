@@ -268,8 +268,16 @@ ChildError child_build_root(plan::Plan& p) noexcept {
     if ((e = run_op(root.fd, ctx.fd, op))) return e;
   }
   if (::fchdir(root.fd) != 0) return err("enter new root");
-  if (::syscall(SYS_pivot_root, ".", ".") != 0) return err("pivot_root");
-  if (::umount2(".", MNT_DETACH) != 0) return err("detach old root");
+  if (::syscall(SYS_pivot_root, ".", ".") == 0) {
+    if (::umount2(".", MNT_DETACH) != 0) return err("detach old root");
+  } else if (errno == EINVAL) {
+    // The host runs from an initramfs (rootfs cannot be pivoted away): move the new root over
+    // it and chroot, as runc --no-pivot. Leaving needs CAP_SYS_CHROOT, which is gone by exec.
+    if (::mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) return err("move new root");
+    if (::chroot(".") != 0) return err("chroot");
+  } else {
+    return err("pivot_root");
+  }
   if (::chdir("/") != 0) return err("chdir /");
   return {};
 }

@@ -176,7 +176,10 @@ std::vector<Rlimit> default_rlimits(const Resources& r, const Caller& caller) {
   uint64_t nofile_hard = std::min<uint64_t>(caller.nofile_hard, 1u << 20);
   std::vector<Rlimit> out = {{RLIMIT_NOFILE, std::min<uint64_t>(1024, nofile_hard), nofile_hard},
                              {RLIMIT_CORE, 0, 0}};
-  if (r.pids) out.push_back({RLIMIT_NPROC, *r.pids, *r.pids});
+  if (r.pids) {
+    uint64_t nproc = std::min<uint64_t>(*r.pids, caller.nproc_hard);
+    out.push_back({RLIMIT_NPROC, nproc, nproc});
+  }
   return out;
 }
 

@@ -36,6 +36,7 @@ struct Caller {
   uid_t uid = 0;
   unsigned ncpu = 1;
   uint64_t nofile_hard = 1024;
+  uint64_t nproc_hard = UINT64_MAX;
   std::string id;  // the new container's ID (64 hex)
   std::function<std::optional<std::string>(const std::string&)> getenv;
 };

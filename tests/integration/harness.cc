@@ -5,7 +5,9 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +62,11 @@ int64_t now_ms() {
 }  // namespace
 
 bool is_root() { return geteuid() == 0; }
+
+bool cgroup_v2() {
+  struct statfs st {};
+  return statfs("/sys/fs/cgroup", &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+}
 
 RunResult run(const std::vector<std::string>& args, const RunOptions& o) {
   int inp[2], outp[2], errp[2];
@@ -116,10 +123,19 @@ pid_t spawn(const std::vector<std::string>& args) {
   return pid;
 }
 
+// Where nucleus makes cgroups: /nucleus under the v2 root and under every v1 hierarchy.
+std::vector<std::string> nucleus_cgroup_parents() {
+  std::vector<std::string> out = {"/sys/fs/cgroup/nucleus"};
+  std::error_code ec;
+  if (cgroup_v2()) return out;
+  for (auto& h : std::filesystem::directory_iterator("/sys/fs/cgroup", ec))
+    out.push_back(h.path().string() + "/nucleus");
+  return out;
+}
+
 void remove_stale_cgroups() {
   std::error_code ec;
-  for (auto& h : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
-    std::string dir = h.path().string() + "/nucleus";
+  for (const auto& dir : nucleus_cgroup_parents()) {
     for (auto& c : std::filesystem::directory_iterator(dir, ec))
       if (c.is_directory() && slurp(c.path().string() + "/cgroup.procs").empty())
         rmdir(c.path().c_str());
@@ -191,17 +207,12 @@ HostState HostState::capture() {
     s.mounts.push_back(root + " " + point);
   }
   std::sort(s.mounts.begin(), s.mounts.end());
-  for (const char* base : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
+  for (const auto& dir : nucleus_cgroup_parents()) {
     std::error_code ec;
-    for (auto& h : std::filesystem::directory_iterator(base, ec)) {
-      std::string dir = h.path().string() + "/nucleus";
-      if (std::filesystem::exists(dir, ec)) {
-        s.cgroups.insert(dir);
-        for (auto& c : std::filesystem::directory_iterator(dir, ec))
-          if (c.is_directory()) s.cgroups.insert(c.path().string());
-      }
-    }
-    if (std::filesystem::exists(std::string(base) + "/nucleus", ec)) s.cgroups.insert(std::string(base) + "/nucleus");
+    if (!std::filesystem::is_directory(dir, ec)) continue;
+    s.cgroups.insert(dir);
+    for (auto& c : std::filesystem::directory_iterator(dir, ec))
+      if (c.is_directory()) s.cgroups.insert(c.path().string());
   }
   std::error_code ec;
   for (auto& e : std::filesystem::recursive_directory_iterator("/run/nucleus", ec))

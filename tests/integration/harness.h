@@ -61,6 +61,8 @@ struct HostState {
 };
 
 bool is_root();
+// The host mounts a pure cgroup v2 hierarchy at /sys/fs/cgroup.
+bool cgroup_v2();
 
 // Base fixture: skips without root; after each test the host must look as before.
 class IntegrationTest : public ::testing::Test {

@@ -8,9 +8,7 @@ namespace {
 
 class Programs : public IntegrationTest {
  protected:
-  void need(const char* path) {
-    if (access(path, X_OK) != 0) GTEST_SKIP() << path << " is not installed";
-  }
+  bool missing(const char* path) { return access(path, X_OK) != 0; }
 };
 
 TEST_F(Programs, ShellPipeline) {
@@ -20,7 +18,7 @@ TEST_F(Programs, ShellPipeline) {
 }
 
 TEST_F(Programs, Python) {
-  need("/usr/bin/python3");
+  if (missing("/usr/bin/python3")) GTEST_SKIP() << "python3 is not installed";
   RunResult r = run({"run", "--", "python3", "-c",
                      "import json, sqlite3, ssl, subprocess, tempfile, threading\n"
                      "with tempfile.NamedTemporaryFile() as f: pass\n"
@@ -31,7 +29,7 @@ TEST_F(Programs, Python) {
 }
 
 TEST_F(Programs, GccCompilesAndRunsInTheContext) {
-  need("/usr/bin/gcc");
+  if (missing("/usr/bin/gcc")) GTEST_SKIP() << "gcc is not installed";
   TempDir ctx;
   ctx.file("hello.c", "#include <stdio.h>\nint main(void){puts(\"compiled\");return 7;}\n");
   RunResult r = run({"run", "--context", ctx.path(), "--", "sh", "-c", "gcc hello.c -o hello && ./hello"});
@@ -40,7 +38,7 @@ TEST_F(Programs, GccCompilesAndRunsInTheContext) {
 }
 
 TEST_F(Programs, Git) {
-  need("/usr/bin/git");
+  if (missing("/usr/bin/git")) GTEST_SKIP() << "git is not installed";
   RunResult r = run({"run", "--", "sh", "-c",
                      "cd /tmp && git init -q repo && cd repo && echo a > f && git add f && "
                      "git -c user.email=a@b -c user.name=n commit -qm first && git log --format=%s"});

@@ -1,4 +1,10 @@
 // Limits through cgroups (v1, v2 or hybrid, whichever the host has).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
 #include "harness.h"
 
 namespace nucleus::testing {
@@ -28,6 +34,56 @@ TEST_F(Resources, ForkBombIsContained) {
 TEST_F(Resources, CpuAndIoLimitsAreAccepted) {
   RunResult r = run({"run", "--cpus", "0.5", "--cpu-weight", "50", "--", "true"});
   EXPECT_EQ(r.code, 0) << r.err;
+}
+
+}  // namespace
+}  // namespace nucleus::testing
+
+namespace nucleus::testing {
+namespace {
+
+std::string slurp(const std::string& p) {
+  std::ifstream f(p);
+  std::string s((std::istreambuf_iterator<char>(f)), {});
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
+// Reads the container's cgroup files from the host while it runs.
+TEST_F(Resources, LimitsAreWrittenToTheCgroup) {
+  pid_t pid = spawn({"run", "--memory", "64m", "--cpus", "0.5", "--pids", "33", "--context",
+                     probe_dir(), "--context-mode", "bind", "--", "/context/probe", "wait-signal"});
+  std::string dir;
+  for (int i = 0; i < 300 && dir.empty(); i++) {
+    for (auto c : HostState::capture().cgroups)
+      if (c.size() > 64 && c.find("/nucleus/") != std::string::npos) dir = c;
+    usleep(10000);
+  }
+  ASSERT_FALSE(dir.empty()) << "no container cgroup appeared";
+  std::string id = dir.substr(dir.rfind('/') + 1);
+  if (cgroup_v2()) {
+    std::string base = "/sys/fs/cgroup/nucleus/" + id;
+    EXPECT_EQ(slurp(base + "/memory.max"), "67108864");
+    EXPECT_EQ(slurp(base + "/memory.swap.max"), "0");
+    EXPECT_EQ(slurp(base + "/cpu.max"), "50000 100000");
+    EXPECT_EQ(slurp(base + "/pids.max"), "33");
+    EXPECT_FALSE(slurp(base + "/cgroup.procs").empty());
+  } else {
+    EXPECT_EQ(slurp("/sys/fs/cgroup/memory/nucleus/" + id + "/memory.limit_in_bytes"), "67108864");
+    EXPECT_EQ(slurp("/sys/fs/cgroup/cpu/nucleus/" + id + "/cpu.cfs_quota_us"), "50000");
+    EXPECT_EQ(slurp("/sys/fs/cgroup/pids/nucleus/" + id + "/pids.max"), "33");
+    EXPECT_FALSE(slurp("/sys/fs/cgroup/pids/nucleus/" + id + "/cgroup.procs").empty());
+  }
+  // SIGUSR1 reaches the probe once its handler is in place; it exits 100+10, nucleus cleans up.
+  int st = 0;
+  pid_t done = 0;
+  for (int i = 0; i < 100 && done == 0; i++) {
+    kill(pid, SIGUSR1);
+    usleep(50000);
+    done = waitpid(pid, &st, WNOHANG);
+  }
+  ASSERT_EQ(done, pid);
+  EXPECT_EQ(WEXITSTATUS(st), 110);
 }
 
 }  // namespace
