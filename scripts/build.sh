@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Configures and builds nucleus and its tests into build/ (incremental).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f build/build.ninja ] || cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C build
