@@ -52,11 +52,15 @@ Result<int> run(const spec::Spec& s) {
   if (!s.name.empty()) name = TRY(NameLock::acquire(state_root(), s.name));
 
   auto plan = TRY(plan::build(s, plan::probe_host()));
+  log::debug("{:.2f} ms: plan built ({} mount operations, {} BPF instructions)", log::elapsed_ms(),
+             plan->mounts.size(), plan->seccomp.size());
   auto cg = TRY(make_cgroup(s));
+  log::debug("{:.2f} ms: cgroup ready", log::elapsed_ms());
   ScopeExit cleanup([&] {
     if (!cg) return;
     cg->kill_all();
     if (auto r = cg->remove(); !r) log::error("{}", r.error().what());
+    log::debug("{:.2f} ms: cgroup removed", log::elapsed_ms());
   });
 
   TRY(process::block_forwarded_signals());
@@ -67,8 +71,10 @@ Result<int> run(const spec::Spec& s) {
     hooks.join_cgroup = [&](pid_t pid) { return cg->add(pid); };
   }
   auto child = TRY(process::launch(*plan, hooks));
+  log::debug("{:.2f} ms: command executed in the sandbox", log::elapsed_ms());
   plan.reset();  // nothing of it is needed once the command runs
   auto status = TRY(process::monitor(child, {s.timeout_seconds, s.process.open_stdin}));
+  log::debug("{:.2f} ms: workload exited with {}", log::elapsed_ms(), status.code);
   return status.code;
 }
 

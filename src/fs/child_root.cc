@@ -219,13 +219,18 @@ ChildError run_op(int rootfd, int ctxfd, MountOp& op) noexcept {
 
 // Clones every host source while the host's root is still ours to see.
 ChildError capture_sources(plan::Plan& p) noexcept {
-  for (auto& op : p.mounts) {
+  for (size_t i = 0; i < p.mounts.size(); i++) {
+    MountOp& op = p.mounts[i];
     if (op.kind != OpKind::kBind) continue;
     unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW |
                      (op.recursive ? AT_RECURSIVE : 0);
     op.src_fd = ::open_tree(AT_FDCWD, op.source.c_str(), flags);
-    if (op.src_fd < 0) return err("clone bind source");
-    if (ChildError e = set_attrs(op.src_fd, op.attrs, op.recursive)) return e;
+    ChildError e = op.src_fd < 0 ? err("clone bind source")
+                                 : set_attrs(op.src_fd, op.attrs, op.recursive);
+    if (e) {
+      e.op = static_cast<int>(i);
+      return e;
+    }
   }
   return {};
 }
@@ -264,8 +269,11 @@ ChildError child_build_root(plan::Plan& p) noexcept {
   // host's instances are still visible, as the kernel requires inside a user namespace.
   if (::move_mount(root.fd, "", AT_FDCWD, p.stage_dir.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
     return err("attach new root");
-  for (auto& op : p.mounts) {
-    if ((e = run_op(root.fd, ctx.fd, op))) return e;
+  for (size_t i = 0; i < p.mounts.size(); i++) {
+    if ((e = run_op(root.fd, ctx.fd, p.mounts[i]))) {
+      e.op = static_cast<int>(i);
+      return e;
+    }
   }
   if (::fchdir(root.fd) != 0) return err("enter new root");
   if (::syscall(SYS_pivot_root, ".", ".") == 0) {

@@ -25,7 +25,7 @@ namespace nucleus::process {
 namespace {
 
 [[noreturn]] void fail(int sync_fd, ChildError e) noexcept {
-  child_send(sync_fd, MsgType::kError, e.err, e.what);
+  child_send(sync_fd, MsgType::kError, e.err, e.what, -1, e.op);
   ::_exit(kExitSetupFailed);
 }
 
@@ -90,12 +90,19 @@ void reset_signals() noexcept {
 void child_main(plan::Plan& p, int sync_fd) noexcept {
   // The container dies with nucleus; nothing outlives a killed monitor.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  // Without a user namespace the root is built while the parent joins us to the cgroup (a v1
+  // attach can take milliseconds); in one, files can only be created once the ID maps exist.
+  if (!p.user_namespace) {
+    if (ChildError e = fs::child_build_root(p)) fail(sync_fd, e);
+  }
   if (!child_wait_go(sync_fd)) ::_exit(kExitSetupFailed);
+  if (p.user_namespace) {
+    if (ChildError e = fs::child_build_root(p)) fail(sync_fd, e);
+  }
   // Now in its cgroup: the new cgroup namespace is rooted there.
   if (::unshare(CLONE_NEWCGROUP) != 0) fail(sync_fd, ChildError{errno, "unshare cgroup namespace"});
   if (::sethostname(p.hostname.c_str(), p.hostname.size()) != 0)
     fail(sync_fd, ChildError{errno, "sethostname"});
-  if (ChildError e = fs::child_build_root(p)) fail(sync_fd, e);
   if (ChildError e = net::child_loopback_up()) fail(sync_fd, e);
   if (ChildError e = setup_stdio(p, sync_fd)) fail(sync_fd, e);
   if (::chdir(p.cwd.c_str()) != 0) fail(sync_fd, ChildError{errno, "working directory"});

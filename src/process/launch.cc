@@ -13,6 +13,7 @@
 #include "process/child.h"
 #include "process/sync.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/scope_exit.h"
 
 namespace nucleus::process {
@@ -28,18 +29,25 @@ Result<> write_id_maps(const plan::Plan& p, pid_t pid) {
   return {};
 }
 
-Error child_error(const Msg& m) {
+constexpr const char* kDiedInSetup = "the container init died during setup";
+
+Error child_error(const Msg& m, const plan::Plan& p) {
   if (m.type == MsgType::kExecFailed) {
     Error e = Error::from_errno(m.err, "cannot execute {}", m.text);
     e.exit_code = m.err == ENOENT ? kExitNotFound : kExitCannotExecute;
     if (m.err == ENOENT) e.message = fmt::format("{}: command not found", m.text), e.code = 0;
     return e;
   }
+  if (m.op >= 0 && static_cast<size_t>(m.op) < p.mounts.size()) {
+    const plan::MountOp& op = p.mounts[static_cast<size_t>(m.op)];
+    std::string detail = op.source.empty() ? "" : fmt::format(" (from {})", op.source);
+    return Error::from_errno(m.err, "container setup: {} /{}{}", m.text, op.path, detail);
+  }
   return Error::from_errno(m.err, "container setup: {}", m.text);
 }
 
 // Reads the child's reports until EOF (close-on-exec: execve succeeded) or an error.
-Result<> await_exec(int sync_fd, Launched& out) {
+Result<> await_exec(int sync_fd, const plan::Plan& p, Launched& out) {
   bool ready = false;
   for (;;) {
     bool eof = false;
@@ -50,12 +58,19 @@ Result<> await_exec(int sync_fd, Launched& out) {
       case MsgType::kPtyMaster: out.pty_master = std::move(passed); break;
       case MsgType::kReady: ready = true; break;
       case MsgType::kError:
-      case MsgType::kExecFailed: return fail(child_error(m));
+      case MsgType::kExecFailed: return fail(child_error(m, p));
       default: return fail_invalid("unexpected message {} from the container init", static_cast<unsigned>(m.type));
     }
   }
-  if (!ready) return fail_invalid("the container init died during setup");
+  if (!ready) return fail_invalid("{}", kDiedInSetup);
   return {};
+}
+
+// ID maps, cgroup (v1), then the go-ahead.
+Result<> release(const plan::Plan& p, const LaunchHooks& hooks, pid_t pid, int sync_fd) {
+  if (p.user_namespace) TRY_CTX(write_id_maps(p, pid), "user namespace");
+  if (hooks.join_cgroup) TRY(hooks.join_cgroup(pid));
+  return send_go(sync_fd);
 }
 
 }  // namespace
@@ -92,10 +107,17 @@ Result<Launched> launch(plan::Plan& p, const LaunchHooks& hooks) {
     siginfo_t si{};
     ::waitid(P_PIDFD, static_cast<id_t>(out.pidfd.get()), &si, WEXITED);
   });
-  if (p.user_namespace) TRY_CTX(write_id_maps(p, out.pid), "user namespace");
-  if (hooks.join_cgroup) TRY(hooks.join_cgroup(out.pid));
-  TRY(send_go(parent_end.get()));
-  TRY(await_exec(parent_end.get(), out));
+  log::debug("{:.2f} ms: cloned init {}", log::elapsed_ms(), out.pid);
+  if (auto released = release(p, hooks, out.pid, parent_end.get()); !released) {
+    // The child may have failed first (it builds its root meanwhile): its report is the
+    // better error. Kill it so that reading cannot block, then look.
+    ::syscall(SYS_pidfd_send_signal, out.pidfd.get(), SIGKILL, nullptr, 0);
+    auto reported = await_exec(parent_end.get(), p, out);
+    if (!reported && reported.error().message != kDiedInSetup) return fail(reported.error());
+    return fail(released.error());
+  }
+  log::debug("{:.2f} ms: init released (ID maps, cgroup)", log::elapsed_ms());
+  TRY(await_exec(parent_end.get(), p, out));
   reap.dismiss();
   return out;
 }

@@ -6,10 +6,11 @@
 
 namespace nucleus::process {
 
-bool child_send(int fd, MsgType type, int err, const char* text, int pass_fd) noexcept {
+bool child_send(int fd, MsgType type, int err, const char* text, int pass_fd, int op) noexcept {
   Msg m{};
   m.type = type;
   m.err = err;
+  m.op = op;
   if (text != nullptr) std::strncpy(m.text, text, sizeof m.text - 1);
   iovec iov{&m, sizeof m};
   msghdr h{};

@@ -20,11 +20,13 @@ enum class MsgType : uint32_t {
 struct Msg {
   MsgType type;
   int32_t err;
-  char text[120];
+  int32_t op;  // kError: index of the failing mount operation, or -1
+  char text[116];
 };
 
 // Child side: no allocation, no formatting. Returns false on a send error.
-bool child_send(int fd, MsgType type, int err, const char* text, int pass_fd = -1) noexcept;
+bool child_send(int fd, MsgType type, int err, const char* text, int pass_fd = -1,
+                int op = -1) noexcept;
 // Child side: blocks until kGo; false on EOF or error (the parent went away).
 bool child_wait_go(int fd) noexcept;
 

@@ -6,6 +6,7 @@ namespace nucleus {
 struct ChildError {
   int err = 0;
   const char* what = nullptr;
+  int op = -1;  // index of the failing plan::MountOp, when one failed
   explicit operator bool() const { return err != 0; }
 };
 

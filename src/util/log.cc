@@ -1,5 +1,6 @@
 #include "util/log.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <string>
@@ -7,7 +8,16 @@
 namespace nucleus::log {
 namespace {
 Level g_level = Level::kWarn;
+
+double now_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
 }
+const double g_start = now_ms();
+}  // namespace
+
+double elapsed_ms() { return now_ms() - g_start; }
 
 Level level() { return g_level; }
 void set_level(Level l) { g_level = l; }

@@ -27,4 +27,7 @@ void debug(fmt::format_string<Args...> f, Args&&... args) {
   if (level() >= Level::kDebug) write(Level::kDebug, fmt::format(f, std::forward<Args>(args)...));
 }
 
+// Milliseconds since the process started (CLOCK_MONOTONIC), for --debug phase timings.
+double elapsed_ms();
+
 }  // namespace nucleus::log
