@@ -51,32 +51,43 @@ Prog emit_rules(const Syscall& sc) {
   return block;
 }
 
-// Entry with A = nr: falls through when nr != sc.nr, otherwise never returns.
-Prog emit_leaf(const Syscall& sc) {
-  auto nr = static_cast<uint32_t>(sc.nr);
-  if (sc.rules.empty()) {
-    return {jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1), stmt(BPF_RET | BPF_K, sc.fallback)};
+// The syscall number space cut into contiguous segments, each decided one way: a plain action
+// (runs of allowed numbers, gaps with the default) or one syscall's rules.
+struct Segment {
+  uint32_t lo;  // first number; the segment ends where the next begins
+  uint32_t action;
+  const Syscall* rules;  // non-null: a syscall with argument rules
+};
+
+std::vector<Segment> segments(const std::vector<const Syscall*>& sorted, uint32_t dflt) {
+  std::vector<Segment> out;
+  auto add = [&](uint32_t lo, uint32_t action, const Syscall* rules) {
+    if (!out.empty() && out.back().rules == nullptr && rules == nullptr && out.back().action == action)
+      return;  // extends the previous segment
+    out.push_back({lo, action, rules});
+  };
+  uint32_t next = 0;
+  for (const Syscall* sc : sorted) {
+    auto nr = static_cast<uint32_t>(sc->nr);
+    if (nr > next) add(next, dflt, nullptr);
+    add(nr, sc->fallback, sc->rules.empty() ? nullptr : sc);
+    next = nr + 1;
   }
-  Prog block = emit_rules(sc);
-  Prog out = {jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 1, 0),
-              stmt(BPF_JMP | BPF_JA, static_cast<uint32_t>(block.size()))};
-  append(out, block);
+  add(next, dflt, nullptr);
   return out;
 }
 
-// Binary search over the sorted syscalls; A holds nr on entry.
-Prog emit_tree(const std::vector<const Syscall*>& s, size_t lo, size_t hi, uint32_t dflt) {
-  Prog out;
-  if (hi - lo <= 4) {
-    for (size_t i = lo; i < hi; i++) append(out, emit_leaf(*s[i]));
-    out.push_back(stmt(BPF_RET | BPF_K, dflt));
-    return out;
+// Binary search over segments; A holds nr on entry.
+Prog emit_tree(const std::vector<Segment>& segs, size_t lo, size_t hi) {
+  if (hi - lo == 1) {
+    const Segment& s = segs[lo];
+    return s.rules ? emit_rules(*s.rules) : Prog{stmt(BPF_RET | BPF_K, s.action)};
   }
   size_t mid = lo + (hi - lo) / 2;
-  Prog left = emit_tree(s, lo, mid, dflt);
-  Prog right = emit_tree(s, mid, hi, dflt);
-  out.push_back(jump(BPF_JMP | BPF_JGE | BPF_K, static_cast<uint32_t>(s[mid]->nr), 0, 1));
-  out.push_back(stmt(BPF_JMP | BPF_JA, static_cast<uint32_t>(left.size())));
+  Prog left = emit_tree(segs, lo, mid);
+  Prog right = emit_tree(segs, mid, hi);
+  Prog out = {jump(BPF_JMP | BPF_JGE | BPF_K, segs[mid].lo, 0, 1),
+              stmt(BPF_JMP | BPF_JA, static_cast<uint32_t>(left.size()))};
   append(out, left);
   append(out, right);
   return out;
@@ -101,7 +112,8 @@ std::vector<sock_filter> compile(const Profile& p) {
       jump(BPF_JMP | BPF_JGE | BPF_K, kX32Bit, 0, 1),
       stmt(BPF_RET | BPF_K, kKillProcess),
   };
-  append(prog, emit_tree(sorted, 0, sorted.size(), p.default_action));
+  auto segs = segments(sorted, p.default_action);
+  append(prog, emit_tree(segs, 0, segs.size()));
   return prog;
 }
 

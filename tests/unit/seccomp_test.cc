@@ -81,6 +81,12 @@ TEST_F(DefaultProfile, ArgumentFilters) {
             EACCES);
 }
 
+TEST_F(DefaultProfile, RunsOfSyscallsAreCompacted) {
+  // Runs of allowed numbers are one segment each: the kernel verifies (and every syscall
+  // walks) a few hundred instructions, not one pair per syscall.
+  EXPECT_LT(prog.size(), 600u);
+}
+
 TEST_F(DefaultProfile, UnlistedSyscallKills) {
   EXPECT_EQ(under_filter(prog, [] { return static_cast<int>(syscall(236 /* vserver */)); }), 128 + SIGSYS);
   // x32 ABI numbers are refused wholesale.
