@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <linux/magic.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -109,6 +110,37 @@ RunResult run(const std::vector<std::string>& args, const RunOptions& o) {
   }
   close(outp[0]);
   close(errp[0]);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return r;
+}
+
+RunResult run_on_terminal(const std::vector<std::string>& args, int rows, int cols) {
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) abort();
+  int slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  winsize ws{};
+  ws.ws_row = static_cast<unsigned short>(rows);
+  ws.ws_col = static_cast<unsigned short>(cols);
+  ioctl(slave, TIOCSWINSZ, &ws);
+  pid_t pid = fork();
+  if (pid == 0) {
+    setsid();
+    ioctl(slave, TIOCSCTTY, 0);
+    exec_child(args, RunOptions{}, slave, slave, slave);
+  }
+  close(slave);
+  RunResult r;
+  char buf[4096];
+  for (;;) {
+    pollfd p{master, POLLIN, 0};
+    if (poll(&p, 1, 30000) <= 0) break;
+    ssize_t n = read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the last holder of the slave has gone
+    r.out.append(buf, static_cast<size_t>(n));
+  }
+  close(master);
   int st = 0;
   waitpid(pid, &st, 0);
   r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);

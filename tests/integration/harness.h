@@ -28,6 +28,8 @@ struct RunOptions {
 };
 
 RunResult run(const std::vector<std::string>& args, const RunOptions& opts = {});
+// Runs nucleus with stdin, stdout and stderr on a new terminal of rows x cols.
+RunResult run_on_terminal(const std::vector<std::string>& args, int rows, int cols);
 // Starts nucleus in the background (stdio on /dev/null); returns its pid.
 pid_t spawn(const std::vector<std::string>& args);
 // Removes empty container cgroups that a SIGKILLed nucleus could not remove itself.

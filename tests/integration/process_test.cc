@@ -26,7 +26,7 @@ TEST_F(Process, KilledBySignalIs128PlusN) {
 }
 
 TEST_F(Process, SignalsReachTheWorkload) {
-  for (int sig : {SIGUSR1, SIGTERM, SIGINT, SIGHUP}) {
+  for (int sig : {SIGUSR1, SIGUSR2, SIGTERM, SIGINT, SIGHUP, SIGQUIT}) {
     RunOptions o;
     o.signal_after_ready = sig;
     RunResult raw;
@@ -47,6 +47,12 @@ TEST_F(Process, TtyIsARealTerminal) {
   RunResult r = run({"run", "-t", "--", "sh", "-c", "tty; test -t 0 && test -t 1 && echo both"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "/dev/pts/0\r\nboth\r\n");
+}
+
+TEST_F(Process, TtyWindowSizeIsPassedThrough) {
+  RunResult r = run_on_terminal({"run", "-t", "--", "stty", "size"}, 41, 103);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("41 103"), std::string::npos) << r.out;
 }
 
 TEST_F(Process, EnvironmentWorkdirAndEnvFile) {

@@ -10,7 +10,7 @@
  *     alloc=MIB    allocate and touch MIB MiB (then report)
  *     forks=N      fork N sleeping children; report how many succeeded
  *     listen=PORT  TCP server + client on 127.0.0.1:PORT, report 0 when a byte went through
- *     wait-signal  wait for SIGUSR1/SIGTERM/SIGINT/SIGHUP; exit 100+signo
+ *     wait-signal  wait for SIGUSR1/2, SIGTERM, SIGINT, SIGHUP, SIGQUIT; exit 100+signo
  *     exit=N       exit with N after reporting
  * Each check reports 0 on success or the errno it failed with. */
 #define _GNU_SOURCE
@@ -214,8 +214,8 @@ int main(int argc, char **argv) {
   fflush(stdout);
   if (wait_signal) {
     struct sigaction sa = {.sa_handler = on_signal};
-    int sigs[] = {SIGUSR1, SIGTERM, SIGINT, SIGHUP};
-    for (int i = 0; i < 4; i++) sigaction(sigs[i], &sa, NULL);
+    int sigs[] = {SIGUSR1, SIGUSR2, SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+    for (int i = 0; i < 6; i++) sigaction(sigs[i], &sa, NULL);
     /* tell the test we are ready: it waits for this line on stderr */
     fprintf(stderr, "probe: waiting for a signal\n");
     while (!got_signal) pause();
