@@ -37,13 +37,24 @@ Result<UniqueFd> make_dir(const std::string& root, const std::string& path) {
   }
 }
 
+std::vector<std::string> controllers_for(const spec::Resources& r, const char* io) {
+  std::vector<std::string> out;
+  if (r.memory || r.memory_swap) out.emplace_back("memory");
+  if (r.cpu_quota || r.cpu_weight) out.emplace_back("cpu");
+  if (r.pids) out.emplace_back("pids");
+  if (!r.io.empty()) out.emplace_back(io);
+  return out;
+}
+
 Result<> write_file(int dirfd, const std::string& dir, const char* file, std::string_view value,
                     bool fake) {
   if (fake) {
-    UniqueFd fd(::openat(dirfd, file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644));
+    UniqueFd fd(
+        ::openat(dirfd, file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!fd) return fail_errno("create {}/{}", dir, file);
     std::string line = std::string(value) + "\n";
-    if (::write(fd.get(), line.data(), line.size()) < 0) return fail_errno("write {}/{}", dir, file);
+    if (::write(fd.get(), line.data(), line.size()) < 0)
+      return fail_errno("write {}/{}", dir, file);
     return {};
   }
   return fs::write_existing_at(dirfd, file, value).map_error([&](const Error& e) {

@@ -9,7 +9,13 @@
 #include "util/result.h"
 #include "util/unique_fd.h"
 
+#include "spec/spec.h"
+
 namespace nucleus::cgroup {
+
+// The controllers that these limits need; `io` names the I/O controller ("io" in v2, "blkio"
+// in v1).
+std::vector<std::string> controllers_for(const spec::Resources& r, const char* io);
 
 // Creates root+path (parents as needed; the last component must be new) and opens it.
 Result<UniqueFd> make_dir(const std::string& root, const std::string& path);

@@ -43,10 +43,14 @@ Layout detect(const std::string& base) {
 
 const char* mode_name(Mode m) {
   switch (m) {
-    case Mode::kV2: return "v2";
-    case Mode::kV1: return "v1";
-    case Mode::kHybrid: return "hybrid";
-    case Mode::kNone: return "none";
+    case Mode::kV2:
+      return "v2";
+    case Mode::kV1:
+      return "v1";
+    case Mode::kHybrid:
+      return "hybrid";
+    case Mode::kNone:
+      return "none";
   }
   return "?";
 }

@@ -13,8 +13,8 @@ enum class Mode { kV2, kV1, kHybrid, kNone };
 
 struct Layout {
   Mode mode = Mode::kNone;
-  std::string v2_root;                       // the cgroup2 mount (v2 and hybrid)
-  std::map<std::string, std::string> v1;     // controller -> its hierarchy's mount point
+  std::string v2_root;                    // the cgroup2 mount (v2 and hybrid)
+  std::map<std::string, std::string> v1;  // controller -> its hierarchy's mount point
   // Test-only: control files are created on write (a plain directory stands in for cgroupfs).
   bool fake = false;
 };

@@ -13,7 +13,8 @@ Result<std::unique_ptr<Manager>> make(const Layout& layout, const std::string& p
     case Mode::kHybrid:
       // Hybrid hosts keep their controllers in v1; the cgroup2 mount there has none to offer.
       return std::make_unique<v1::Manager>(layout.v1, path, layout.fake);
-    case Mode::kNone: break;
+    case Mode::kNone:
+      break;
   }
   return fail_invalid("no cgroup hierarchy found under /sys/fs/cgroup");
 }

@@ -17,7 +17,8 @@ namespace {
 
 void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
   app.add_option("--name", f.name, "Name of the sandbox (unique while it runs)");
-  app.add_option("--hostname", f.hostname, "Hostname inside (default: the ID's first 12 characters)");
+  app.add_option("--hostname", f.hostname,
+                 "Hostname inside (default: the ID's first 12 characters)");
   app.add_option("-w,--workdir", f.workdir, "Working directory inside (default / or /context)");
   app.add_option("-u,--user", f.user, "UID[:GID] to run as (numeric)");
   app.add_option("-e,--env", f.env, "Set K=V (or pass K from this environment)");
@@ -25,15 +26,18 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
   app.add_flag("-i,--interactive", f.interactive, "Pass stdin to the command");
   app.add_flag("-t,--tty", f.tty, "Allocate a pseudo-terminal");
   app.add_flag("--rootless", f.rootless, "Run in a user namespace (the caller is root inside)");
-  app.add_option("--rootfs", f.rootfs, "Root filesystem directory (default: the host-bound agent root)");
+  app.add_option("--rootfs", f.rootfs,
+                 "Root filesystem directory (default: the host-bound agent root)");
   app.add_flag("--rootfs-rw", f.rootfs_rw, "Make --rootfs writable");
   app.add_option("--context", f.context, "Directory to provide at /context");
-  app.add_option("--context-mode", f.context_mode, "copy (default; private copy) or bind (read-only)");
+  app.add_option("--context-mode", f.context_mode,
+                 "copy (default; private copy) or bind (read-only)");
   app.add_option("-v,--volume", f.volumes, "Bind mount SRC:DST[:ro|rw]");
   app.add_option("--tmpfs", f.tmpfs, "Mount a tmpfs DST[:SIZE]");
   app.add_option("--cap-add", f.cap_add, "Keep a capability (all are dropped by default)");
   app.add_option("-m,--memory", f.memory, "Memory limit (e.g. 512m)");
-  app.add_option("--memory-swap", f.memory_swap, "Memory plus swap limit; -1: unlimited swap (default: no swap)");
+  app.add_option("--memory-swap", f.memory_swap,
+                 "Memory plus swap limit; -1: unlimited swap (default: no swap)");
   app.add_option("--cpus", f.cpus, "CPU limit in CPUs (e.g. 1.5)");
   app.add_option("--cpu-weight", f.cpu_weight, "Relative CPU weight 1..10000 (default 100)");
   app.add_option("--pids", f.pids, "Process limit (default 2048)");

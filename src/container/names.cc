@@ -41,7 +41,8 @@ Result<NameLock> NameLock::acquire(const std::string& root, const std::string& n
       return fail_errno("lock {}", l.path_);
     }
     // The holder before us may have unlinked the file between our open and our lock.
-    struct stat a {}, b {};
+    struct stat a {
+    }, b{};
     if (::fstat(fd.get(), &a) == 0 && ::lstat(l.path_.c_str(), &b) == 0 && a.st_ino == b.st_ino) {
       l.fd_ = std::move(fd);
       return l;

@@ -18,7 +18,9 @@ namespace {
 using plan::MountOp;
 using plan::OpKind;
 
-ChildError err(const char* what) noexcept { return ChildError{errno ? errno : EIO, what}; }
+ChildError err(const char* what) noexcept {
+  return ChildError{errno ? errno : EIO, what};
+}
 
 // Opens path below rootfd; no symlink anywhere in the path, no escape from the root.
 int open_beneath(int rootfd, const char* path, int flags) noexcept {
@@ -77,7 +79,8 @@ ChildError configure(int fsfd, const std::string& options) noexcept {
 }
 
 // A new, detached filesystem mount.
-int new_mount(const char* type, const std::string& options, unsigned attrs, ChildError* e) noexcept {
+int new_mount(const char* type, const std::string& options, unsigned attrs,
+              ChildError* e) noexcept {
   Fd fsfd(::fsopen(type, FSOPEN_CLOEXEC));
   if (fsfd.fd < 0) {
     *e = err("fsopen");
@@ -107,8 +110,7 @@ ChildError attach(int rootfd, int mfd, const char* path, const char* what) noexc
   Fd m(mfd);
   Fd target(open_beneath(rootfd, path, O_PATH));
   if (target.fd < 0) return err(what);
-  if (::move_mount(m.fd, "", target.fd, "",
-                   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+  if (::move_mount(m.fd, "", target.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
     return err(what);
   return {};
 }
@@ -127,7 +129,8 @@ ChildError make_node(int rootfd, OpKind kind, const char* path, const std::strin
     case OpKind::kSymlink:
       if (::symlinkat(text.c_str(), parent.fd, base) != 0) return err("symlink");
       return {};
-    default: break;
+    default:
+      break;
   }
   int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (kind == OpKind::kTouch ? 0 : O_EXCL);
   Fd f(::openat(parent.fd, base, flags, mode));
@@ -165,10 +168,12 @@ ChildError mask(int rootfd, const MountOp& op) noexcept {
   struct stat st {};
   if (::fstat(target.fd, &st) != 0) return err("mask path");
   ChildError e;
-  int mfd = S_ISDIR(st.st_mode)
-                ? new_mount("tmpfs", "mode=0555,size=4k", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-                                                                MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &e)
-                : ::open_tree(rootfd, "dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  int mfd =
+      S_ISDIR(st.st_mode)
+          ? new_mount("tmpfs", "mode=0555,size=4k",
+                      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                      &e)
+          : ::open_tree(rootfd, "dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
   if (mfd < 0) return e ? e : err("mask path");
   return attach(rootfd, mfd, op.path.c_str(), "mask path");
 }
@@ -176,10 +181,12 @@ ChildError mask(int rootfd, const MountOp& op) noexcept {
 ChildError make_readonly(int rootfd, const MountOp& op) noexcept {
   Fd target(open_beneath(rootfd, op.path.c_str(), O_PATH));
   if (target.fd < 0) return errno == ENOENT ? ChildError{} : err("read-only path");
-  int mfd = ::open_tree(target.fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  int mfd = ::open_tree(target.fd, "",
+                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
   if (mfd < 0) return err("read-only path");
-  if (ChildError e = set_attrs(mfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                                         MOUNT_ATTR_NOEXEC, true)) {
+  if (ChildError e = set_attrs(
+          mfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+          true)) {
     ::close(mfd);
     return e;
   }
@@ -192,7 +199,8 @@ ChildError run_op(int rootfd, int ctxfd, MountOp& op) noexcept {
     case OpKind::kMkdir:
     case OpKind::kTouch:
     case OpKind::kSymlink:
-    case OpKind::kWriteFile: return make_node(rootfd, op.kind, op.path.c_str(), op.text, op.mode);
+    case OpKind::kWriteFile:
+      return make_node(rootfd, op.kind, op.path.c_str(), op.text, op.mode);
     case OpKind::kBind: {
       int fd = op.src_fd;
       op.src_fd = -1;
@@ -209,10 +217,14 @@ ChildError run_op(int rootfd, int ctxfd, MountOp& op) noexcept {
       if (mfd < 0) return e;
       return attach(rootfd, mfd, op.path.c_str(), kType[idx]);
     }
-    case OpKind::kCopyFile: return copy_file(rootfd, ctxfd, op);
-    case OpKind::kMask: return mask(rootfd, op);
-    case OpKind::kReadonly: return make_readonly(rootfd, op);
-    case OpKind::kRootReadonly: return set_attrs(rootfd, MOUNT_ATTR_RDONLY, false);
+    case OpKind::kCopyFile:
+      return copy_file(rootfd, ctxfd, op);
+    case OpKind::kMask:
+      return mask(rootfd, op);
+    case OpKind::kReadonly:
+      return make_readonly(rootfd, op);
+    case OpKind::kRootReadonly:
+      return set_attrs(rootfd, MOUNT_ATTR_RDONLY, false);
   }
   return {};
 }
@@ -225,8 +237,8 @@ ChildError capture_sources(plan::Plan& p) noexcept {
     unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW |
                      (op.recursive ? AT_RECURSIVE : 0);
     op.src_fd = ::open_tree(AT_FDCWD, op.source.c_str(), flags);
-    ChildError e = op.src_fd < 0 ? err("clone bind source")
-                                 : set_attrs(op.src_fd, op.attrs, op.recursive);
+    ChildError e =
+        op.src_fd < 0 ? err("clone bind source") : set_attrs(op.src_fd, op.attrs, op.recursive);
     if (e) {
       e.op = static_cast<int>(i);
       return e;
@@ -258,9 +270,9 @@ ChildError child_build_root(plan::Plan& p) noexcept {
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
     return err("make mounts private");
   if (ChildError e = capture_sources(p)) return e;
-  Fd ctx(p.context_source.empty() ? -1
-                                  : ::open(p.context_source.c_str(),
-                                           O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  Fd ctx(p.context_source.empty()
+             ? -1
+             : ::open(p.context_source.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!p.context_source.empty() && ctx.fd < 0) return err("open context directory");
   ChildError e;
   Fd root(make_root(p, &e));

@@ -24,9 +24,9 @@ Host probe_host();
 Result<std::unique_ptr<Plan>> build(const spec::Spec& spec, const Host& host);
 
 // Pieces of build, exposed for tests.
-Result<> add_root_ops(const spec::Spec& spec, Plan& plan);      // rootfs.cc
-Result<> add_context_ops(const spec::Context& ctx, Plan& plan);  // context.cc
-bool context_excluded(std::string_view name);                   // context.cc
+Result<> add_root_ops(const spec::Spec& spec, Plan& plan);                         // rootfs.cc
+Result<> add_context_ops(const spec::Context& ctx, Plan& plan);                    // context.cc
+bool context_excluded(std::string_view name);                                      // context.cc
 std::vector<security::landlock::PathRule> landlock_rules(const spec::Spec& spec);  // policies.cc
 
 }  // namespace nucleus::plan

@@ -16,10 +16,11 @@ namespace nucleus::plan {
 namespace {
 
 constexpr std::array<const char*, 22> kExcluded = {
-    ".git",    ".hg",     ".svn",       ".bzr",        ".env",       ".env.*",
-    ".ssh",    ".aws",    ".gnupg",     ".netrc",      ".npmrc",     ".pypirc",
-    ".docker", ".kube",   ".git-credentials", "*.pem", "*.key",      "*.p12",
-    "*.pfx",   "id_rsa*", "id_ed25519*", "id_ecdsa*"};
+    ".git",        ".hg",      ".svn",    ".bzr",   ".env",
+    ".env.*",      ".ssh",     ".aws",    ".gnupg", ".netrc",
+    ".npmrc",      ".pypirc",  ".docker", ".kube",  ".git-credentials",
+    "*.pem",       "*.key",    "*.p12",   "*.pfx",  "id_rsa*",
+    "id_ed25519*", "id_ecdsa*"};
 
 constexpr size_t kMaxEntries = 200000;
 
@@ -44,7 +45,8 @@ struct Walker {
   }
 
   Result<> entry(int dirfd, const std::string& relpath, const std::string& name, int depth) {
-    if (++entries > kMaxEntries) return fail_invalid("--context has more than {} entries", kMaxEntries);
+    if (++entries > kMaxEntries)
+      return fail_invalid("--context has more than {} entries", kMaxEntries);
     std::string child = relpath.empty() ? name : relpath + "/" + name;
     struct stat st {};
     if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
@@ -63,7 +65,8 @@ struct Walker {
       std::array<char, 4096> buf{};
       ssize_t n = ::readlinkat(dirfd, name.c_str(), buf.data(), buf.size() - 1);
       if (n < 0) return fail_errno("--context: readlink {}", child);
-      plan.mounts.push_back({OpKind::kSymlink, dst, "", std::string(buf.data(), static_cast<size_t>(n))});
+      plan.mounts.push_back(
+          {OpKind::kSymlink, dst, "", std::string(buf.data(), static_cast<size_t>(n))});
     }
     // Sockets, fifos and devices are not copied.
     return {};

@@ -16,19 +16,19 @@
 namespace nucleus::plan {
 
 enum class OpKind : uint8_t {
-  kMkdir,      // mkdir path (mode); an existing directory is fine
-  kTouch,      // create an empty regular file at path (bind target)
-  kSymlink,    // symlink path -> text
-  kWriteFile,  // create path (mode) with the bytes of text
-  kBind,       // bind host `source` (cloned before pivot) at path, with attrs
-  kTmpfs,      // tmpfs at path, `text` = fs options "mode=1777,size=..." , attrs
-  kProc,       // procfs at path
-  kSysfs,      // sysfs at path (read-only)
-  kDevpts,     // devpts instance at path, `text` = options
-  kMqueue,     // mqueue at path
-  kCopyFile,   // copy context file `source` (relative to the context dir) to path (mode)
-  kMask,       // hide path: /dev/null over a file, an empty read-only tmpfs over a directory
-  kReadonly,   // make the tree at path read-only
+  kMkdir,         // mkdir path (mode); an existing directory is fine
+  kTouch,         // create an empty regular file at path (bind target)
+  kSymlink,       // symlink path -> text
+  kWriteFile,     // create path (mode) with the bytes of text
+  kBind,          // bind host `source` (cloned before pivot) at path, with attrs
+  kTmpfs,         // tmpfs at path, `text` = fs options "mode=1777,size=..." , attrs
+  kProc,          // procfs at path
+  kSysfs,         // sysfs at path (read-only)
+  kDevpts,        // devpts instance at path, `text` = options
+  kMqueue,        // mqueue at path
+  kCopyFile,      // copy context file `source` (relative to the context dir) to path (mode)
+  kMask,          // hide path: /dev/null over a file, an empty read-only tmpfs over a directory
+  kReadonly,      // make the tree at path read-only
   kRootReadonly,  // make the root mount read-only (last)
 };
 
@@ -54,14 +54,14 @@ struct Plan {
   // Filesystem.
   std::string root_source;  // empty: a fresh tmpfs root
   bool root_readonly = true;
-  std::string stage_dir;    // host directory where the new root is attached before pivot_root
+  std::string stage_dir;       // host directory where the new root is attached before pivot_root
   std::string context_source;  // for kCopyFile operations
   std::vector<MountOp> mounts;
 
   // Process.
   std::vector<std::string> args, env;
-  std::vector<char*> argv, envp;              // null-terminated, pointing into args/env
-  std::vector<std::string> exec_candidates;   // absolute paths tried in order (PATH search)
+  std::vector<char*> argv, envp;             // null-terminated, pointing into args/env
+  std::vector<std::string> exec_candidates;  // absolute paths tried in order (PATH search)
   std::string cwd;
   uid_t uid = 0;
   gid_t gid = 0;
@@ -73,7 +73,7 @@ struct Plan {
   bool no_new_privs = true;
 
   // Policies.
-  std::vector<sock_filter> seccomp;  // empty: none
+  std::vector<sock_filter> seccomp;      // empty: none
   security::landlock::Ruleset landlock;  // abi 0: none
 
   Plan() = default;

@@ -13,8 +13,8 @@ namespace {
 
 namespace ll = security::landlock;
 
-constexpr std::array<std::string_view, 6> kSpecial = {"/proc", "/dev", "/sys", "/tmp", "/context",
-                                                      "/etc"};
+constexpr std::array<std::string_view, 6> kSpecial = {"/proc", "/dev",     "/sys",
+                                                      "/tmp",  "/context", "/etc"};
 
 // Top-level directories that hold programs: the host's system dirs for the agent root, every
 // ordinary top-level directory of a given rootfs.
@@ -35,7 +35,8 @@ std::vector<std::string> program_dirs(const spec::Spec& s) {
 
 bool holds_mount(const spec::Spec& s, const std::string& dir) {
   auto below = [&](const std::string& dst) { return fs::is_within(dst, dir); };
-  return std::any_of(s.volumes.begin(), s.volumes.end(), [&](auto& v) { return below(v.destination); }) ||
+  return std::any_of(s.volumes.begin(), s.volumes.end(),
+                     [&](auto& v) { return below(v.destination); }) ||
          std::any_of(s.tmpfs.begin(), s.tmpfs.end(), [&](auto& t) { return below(t.destination); });
 }
 
@@ -62,7 +63,8 @@ std::vector<ll::PathRule> landlock_rules(const spec::Spec& s) {
     bool copy = s.context->mode == spec::ContextMode::kCopy;
     r.push_back({"/context", copy ? ll::kReadWrite | ll::kExecute : ll::kReadExec});
   }
-  for (const auto& v : s.volumes) r.push_back({v.destination, v.readonly ? ll::kRead : ll::kReadWrite});
+  for (const auto& v : s.volumes)
+    r.push_back({v.destination, v.readonly ? ll::kRead : ll::kReadWrite});
   for (const auto& t : s.tmpfs) r.push_back({t.destination, ll::kReadWrite});
   return r;
 }

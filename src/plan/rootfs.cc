@@ -17,15 +17,16 @@ constexpr unsigned kReadOnlySys = MOUNT_ATTR_RDONLY | kNoSuidDev;
 
 // /proc entries that leak host state or offer a kernel interface (as Docker and runc mask).
 constexpr std::array<const char*, 10> kMaskedPaths = {
-    "proc/acpi",       "proc/asound",     "proc/kcore",  "proc/keys",
-    "proc/latency_stats", "proc/timer_list", "proc/timer_stats", "proc/sched_debug",
-    "proc/scsi",       "sys/firmware"};
+    "proc/acpi",       "proc/asound",      "proc/kcore",       "proc/keys", "proc/latency_stats",
+    "proc/timer_list", "proc/timer_stats", "proc/sched_debug", "proc/scsi", "sys/firmware"};
 constexpr std::array<const char*, 5> kReadonlyPaths = {"proc/bus", "proc/fs", "proc/irq",
                                                        "proc/sys", "proc/sysrq-trigger"};
-constexpr std::array<const char*, 6> kDevices = {"null", "zero", "full", "random", "urandom",
-                                                 "tty"};
+constexpr std::array<const char*, 6> kDevices = {"null",   "zero",    "full",
+                                                 "random", "urandom", "tty"};
 
-std::string rel(std::string_view abs) { return std::string(abs.substr(1)); }
+std::string rel(std::string_view abs) {
+  return std::string(abs.substr(1));
+}
 
 class OpList {
  public:
@@ -39,7 +40,9 @@ class OpList {
       if (i == path.size() || path[i] == '/') mkdir(std::string(path.substr(0, i)));
     }
   }
-  void touch(std::string path) { ops_.push_back({OpKind::kTouch, std::move(path), "", "", 0, 0644}); }
+  void touch(std::string path) {
+    ops_.push_back({OpKind::kTouch, std::move(path), "", "", 0, 0644});
+  }
   void symlink(std::string path, std::string target) {
     ops_.push_back({OpKind::kSymlink, std::move(path), "", std::move(target)});
   }
@@ -103,7 +106,8 @@ Result<> add_generated_etc(const spec::Spec& s, OpList& ops) {
   ops.write("etc/group", etc_group(s));
   ops.write("etc/hostname", s.hostname + "\n");
   ops.write("etc/hosts", fmt::format("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n"
-                                     "127.0.1.1\t{}\n", s.hostname));
+                                     "127.0.1.1\t{}\n",
+                                     s.hostname));
   ops.write("etc/resolv.conf", "# no network: nucleus run --network none\n");
   ops.write("etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files dns\n");
   // Host files that programs need and that reveal nothing: the loader cache, the alternatives
@@ -153,8 +157,10 @@ Result<> mountpoint(const spec::Spec& s, OpList& ops, std::string_view path, boo
   if (!s.rootfs.empty() && s.rootfs_readonly) return check_mountpoint(s.rootfs, path, dir);
   size_t slash = path.rfind('/');
   if (slash != std::string_view::npos) ops.mkdir_p(path.substr(0, slash));
-  if (dir) ops.mkdir(std::string(path));
-  else ops.touch(std::string(path));
+  if (dir)
+    ops.mkdir(std::string(path));
+  else
+    ops.touch(std::string(path));
   return {};
 }
 
@@ -256,7 +262,8 @@ Result<> add_root_ops(const spec::Spec& s, Plan& p) {
   TRY(add_volumes(s, ops));
   TRY(add_context(s, p, ops));
   // As docker: a missing working directory is created (not in a read-only rootfs).
-  if (s.process.cwd != "/" && (s.rootfs.empty() || !s.rootfs_readonly)) ops.mkdir_p(rel(s.process.cwd));
+  if (s.process.cwd != "/" && (s.rootfs.empty() || !s.rootfs_readonly))
+    ops.mkdir_p(rel(s.process.cwd));
   for (const char* m : kMaskedPaths) ops.simple(OpKind::kMask, m);
   for (const char* r : kReadonlyPaths) ops.simple(OpKind::kReadonly, r);
   if (p.root_readonly) ops.simple(OpKind::kRootReadonly, "");

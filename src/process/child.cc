@@ -111,7 +111,8 @@ void child_main(plan::Plan& p, int sync_fd) noexcept {
   if (ChildError e = security::child_no_new_privs(p)) fail(sync_fd, e);
   if (p.landlock.abi > 0) {
     const char* what = nullptr;
-    if (int e = security::landlock::child_apply(p.landlock, &what)) fail(sync_fd, ChildError{e, what});
+    if (int e = security::landlock::child_apply(p.landlock, &what))
+      fail(sync_fd, ChildError{e, what});
   }
   // Stray descriptors inherited from whoever started nucleus never reach the workload.
   if (::syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC) != 0)

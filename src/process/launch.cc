@@ -55,11 +55,18 @@ Result<> await_exec(int sync_fd, const plan::Plan& p, Launched& out) {
     Msg m = TRY(receive(sync_fd, &eof, &passed));
     if (eof) break;
     switch (m.type) {
-      case MsgType::kPtyMaster: out.pty_master = std::move(passed); break;
-      case MsgType::kReady: ready = true; break;
+      case MsgType::kPtyMaster:
+        out.pty_master = std::move(passed);
+        break;
+      case MsgType::kReady:
+        ready = true;
+        break;
       case MsgType::kError:
-      case MsgType::kExecFailed: return fail(child_error(m, p));
-      default: return fail_invalid("unexpected message {} from the container init", static_cast<unsigned>(m.type));
+      case MsgType::kExecFailed:
+        return fail(child_error(m, p));
+      default:
+        return fail_invalid("unexpected message {} from the container init",
+                            static_cast<unsigned>(m.type));
     }
   }
   if (!ready) return fail_invalid("{}", kDiedInSetup);

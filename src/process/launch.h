@@ -20,7 +20,7 @@ struct Launched {
 };
 
 struct LaunchHooks {
-  int cgroup_fd = -1;                        // CLONE_INTO_CGROUP target, or -1
+  int cgroup_fd = -1;                          // CLONE_INTO_CGROUP target, or -1
   std::function<Result<>(pid_t)> join_cgroup;  // cgroup v1: add the pid before it runs
 };
 

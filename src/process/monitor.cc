@@ -42,7 +42,8 @@ const sigset_t& forwarded_signals() {
 }
 
 Result<> block_forwarded_signals() {
-  if (::sigprocmask(SIG_BLOCK, &forwarded_signals(), nullptr) != 0) return fail_errno("sigprocmask");
+  if (::sigprocmask(SIG_BLOCK, &forwarded_signals(), nullptr) != 0)
+    return fail_errno("sigprocmask");
   return {};
 }
 
@@ -53,9 +54,11 @@ Result<ExitStatus> monitor(Launched& child, const MonitorOptions& opts) {
   if (child.pty_master) relay.emplace(child.pty_master.get(), opts.relay_stdin);
 
   ExitStatus st;
-  int64_t deadline = opts.timeout_seconds ? now_ms() + static_cast<int64_t>(opts.timeout_seconds) * 1000 : 0;
+  int64_t deadline =
+      opts.timeout_seconds ? now_ms() + static_cast<int64_t>(opts.timeout_seconds) * 1000 : 0;
   for (;;) {
-    pollfd fds[4] = {{child.pidfd.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}, {-1, 0, 0}, {-1, 0, 0}};
+    pollfd fds[4] = {
+        {child.pidfd.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}, {-1, 0, 0}, {-1, 0, 0}};
     if (relay) relay->poll_fds(&fds[2]);
     int wait_ms = -1;
     if (deadline) wait_ms = static_cast<int>(std::max<int64_t>(0, deadline - now_ms()));

@@ -22,7 +22,7 @@ struct MonitorOptions {
 };
 
 struct ExitStatus {
-  int code = 0;           // exit code, or 128+N when killed by signal N (as docker run)
+  int code = 0;  // exit code, or 128+N when killed by signal N (as docker run)
   bool timed_out = false;
 };
 

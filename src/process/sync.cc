@@ -66,7 +66,8 @@ Result<Msg> receive(int fd, bool* eof, UniqueFd* passed) {
   if (n < 0) return fail_errno("read from the container init");
   *eof = n == 0;
   if (n == 0) return m;
-  if (n != static_cast<ssize_t>(sizeof m)) return fail_invalid("short message from the container init");
+  if (n != static_cast<ssize_t>(sizeof m))
+    return fail_invalid("short message from the container init");
   m.text[sizeof m.text - 1] = '\0';
   for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && passed != nullptr) {

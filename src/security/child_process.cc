@@ -12,7 +12,9 @@
 
 namespace nucleus::security {
 namespace {
-ChildError err(const char* what) noexcept { return ChildError{errno ? errno : EIO, what}; }
+ChildError err(const char* what) noexcept {
+  return ChildError{errno ? errno : EIO, what};
+}
 }  // namespace
 
 ChildError child_set_rlimits(const plan::Plan& p) noexcept {
@@ -63,7 +65,8 @@ ChildError child_load_seccomp(const plan::Plan& p) noexcept {
   if (p.seccomp.empty()) return {};
   sock_fprog prog{static_cast<unsigned short>(p.seccomp.size()),
                   const_cast<sock_filter*>(p.seccomp.data())};
-  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) return err("load seccomp filter");
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+    return err("load seccomp filter");
   return {};
 }
 

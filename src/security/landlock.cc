@@ -39,7 +39,9 @@ uint64_t handled_fs(int abi) {
   return h;
 }
 
-uint64_t handled_scopes(int abi) { return abi >= 6 ? (kScopeAbstractUnix | kScopeSignal) : 0; }
+uint64_t handled_scopes(int abi) {
+  return abi >= 6 ? (kScopeAbstractUnix | kScopeSignal) : 0;
+}
 
 Ruleset make_ruleset(int abi, std::vector<PathRule> rules) {
   Ruleset rs;

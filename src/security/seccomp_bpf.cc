@@ -14,16 +14,23 @@ constexpr uint32_t kNrOffset = offsetof(seccomp_data, nr);
 constexpr uint32_t kArchOffset = offsetof(seccomp_data, arch);
 constexpr uint32_t kX32Bit = 0x40000000u;
 
-sock_filter stmt(uint16_t code, uint32_t k) { return BPF_STMT(code, k); }
+sock_filter stmt(uint16_t code, uint32_t k) {
+  return BPF_STMT(code, k);
+}
 sock_filter jump(uint16_t code, uint32_t k, uint8_t jt, uint8_t jf) {
   return BPF_JUMP(code, k, jt, jf);
 }
-uint32_t arg_lo(unsigned arg) { return offsetof(seccomp_data, args) + 8 * arg; }
+uint32_t arg_lo(unsigned arg) {
+  return offsetof(seccomp_data, args) + 8 * arg;
+}
 
-void append(Prog& out, const Prog& in) { out.insert(out.end(), in.begin(), in.end()); }
+void append(Prog& out, const Prog& in) {
+  out.insert(out.end(), in.begin(), in.end());
+}
 
 // One 32-bit half of a condition; `fail` jumps are patched by the caller.
-void emit_half(Prog& rule, std::vector<size_t>& fails, uint32_t off, uint32_t mask, uint32_t value) {
+void emit_half(Prog& rule, std::vector<size_t>& fails, uint32_t off, uint32_t mask,
+               uint32_t value) {
   if (mask == 0) return;
   rule.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, off));
   if (mask != 0xffffffffu) rule.push_back(stmt(BPF_ALU | BPF_AND | BPF_K, mask));
@@ -62,7 +69,8 @@ struct Segment {
 std::vector<Segment> segments(const std::vector<const Syscall*>& sorted, uint32_t dflt) {
   std::vector<Segment> out;
   auto add = [&](uint32_t lo, uint32_t action, const Syscall* rules) {
-    if (!out.empty() && out.back().rules == nullptr && rules == nullptr && out.back().action == action)
+    if (!out.empty() && out.back().rules == nullptr && rules == nullptr &&
+        out.back().action == action)
       return;  // extends the previous segment
     out.push_back({lo, action, rules});
   };

@@ -19,7 +19,9 @@ namespace nucleus::security::seccomp {
 inline constexpr uint32_t kAllow = 0x7fff0000u;
 inline constexpr uint32_t kKillProcess = 0x80000000u;
 inline constexpr uint32_t kLog = 0x7ffc0000u;
-constexpr uint32_t errno_action(int err) { return 0x00050000u | (static_cast<uint32_t>(err) & 0xffffu); }
+constexpr uint32_t errno_action(int err) {
+  return 0x00050000u | (static_cast<uint32_t>(err) & 0xffffu);
+}
 
 // (args[arg] & mask) == value, on the full 64-bit argument.
 struct Cond {

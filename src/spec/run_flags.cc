@@ -84,8 +84,10 @@ Result<Volume> parse_volume(std::string_view s) {
   v.source = TRY(container_path(parts[0], "volume source"));
   v.destination = TRY(container_path(parts[1], "volume destination"));
   if (parts.size() == 3) {
-    if (parts[2] == "ro") v.readonly = true;
-    else if (parts[2] != "rw") return fail_invalid("invalid volume mode '{}': want ro or rw", parts[2]);
+    if (parts[2] == "ro")
+      v.readonly = true;
+    else if (parts[2] != "rw")
+      return fail_invalid("invalid volume mode '{}': want ro or rw", parts[2]);
   }
   if (is_system_destination(v.destination))
     return fail_invalid("volume destination {} would cover a system directory", v.destination);
@@ -100,7 +102,8 @@ Result<Tmpfs> parse_tmpfs(std::string_view s) {
   if (is_system_destination(t.destination))
     return fail_invalid("tmpfs destination {} would cover a system directory", t.destination);
   if (parts.size() == 2) {
-    t.size = TRY(parse::size(parts[1]).map_error([&](const Error& e) { return e.wrap("--tmpfs"); }));
+    t.size =
+        TRY(parse::size(parts[1]).map_error([&](const Error& e) { return e.wrap("--tmpfs"); }));
     if (t.size == 0) return fail_invalid("--tmpfs {}: size must be positive", s);
   }
   return t;
@@ -118,7 +121,8 @@ Result<IoLimit> parse_io_limit(std::string_view s) {
     auto mm = parse::split(io.device, ':');
     auto maj = mm.size() == 2 ? parse::uint(mm[0], 0, 4095) : fail_invalid("");
     auto min = mm.size() == 2 ? parse::uint(mm[1], 0, 1048575) : fail_invalid("");
-    if (!maj || !min) return fail_invalid("invalid --io-limit device '{}': want MAJ:MIN or /dev/NAME", io.device);
+    if (!maj || !min)
+      return fail_invalid("invalid --io-limit device '{}': want MAJ:MIN or /dev/NAME", io.device);
     io.major = static_cast<uint32_t>(*maj);
     io.minor = static_cast<uint32_t>(*min);
   }
@@ -128,11 +132,16 @@ Result<IoLimit> parse_io_limit(std::string_view s) {
     bool bytes = key == "rbps" || key == "wbps";
     auto v = bytes ? parse::size(val) : parse::uint(val, 1, UINT64_MAX);
     if (!v || *v == 0) return fail_invalid("invalid --io-limit value '{}'", kv);
-    if (key == "rbps") io.rbps = *v;
-    else if (key == "wbps") io.wbps = *v;
-    else if (key == "riops") io.riops = *v;
-    else if (key == "wiops") io.wiops = *v;
-    else return fail_invalid("invalid --io-limit key '{}': want rbps, wbps, riops or wiops", key);
+    if (key == "rbps")
+      io.rbps = *v;
+    else if (key == "wbps")
+      io.wbps = *v;
+    else if (key == "riops")
+      io.riops = *v;
+    else if (key == "wiops")
+      io.wiops = *v;
+    else
+      return fail_invalid("invalid --io-limit key '{}': want rbps, wbps, riops or wiops", key);
   }
   return io;
 }
@@ -153,7 +162,8 @@ Result<> parse_resources(const RunFlags& f, const Caller& caller, Resources& r) 
     } else {
       uint64_t ms = TRY(parse::size(f.memory_swap).map_error(wrap("memory-swap")));
       if (ms < *r.memory)
-        return fail_invalid("--memory-swap {} is smaller than --memory {}", f.memory_swap, f.memory);
+        return fail_invalid("--memory-swap {} is smaller than --memory {}", f.memory_swap,
+                            f.memory);
       r.memory_swap = static_cast<int64_t>(ms);
     }
   }
@@ -165,8 +175,8 @@ Result<> parse_resources(const RunFlags& f, const Caller& caller, Resources& r) 
   }
   if (!f.cpu_weight.empty())
     r.cpu_weight = TRY(parse::uint(f.cpu_weight, 1, 10000).map_error(wrap("cpu-weight")));
-  r.pids = f.pids.empty() ? kDefaultPids
-                          : TRY(parse::uint(f.pids, 1, 4194304).map_error(wrap("pids")));
+  r.pids =
+      f.pids.empty() ? kDefaultPids : TRY(parse::uint(f.pids, 1, 4194304).map_error(wrap("pids")));
   for (const auto& s : f.io_limits) r.io.push_back(TRY(parse_io_limit(s)));
   return {};
 }
@@ -211,15 +221,18 @@ Result<> parse_process(const RunFlags& f, const Caller& caller, Spec& s) {
 }
 
 Result<> parse_filesystem(const RunFlags& f, Spec& s) {
-  if (!f.rootfs.empty()) s.rootfs = TRY(container_path(f.rootfs, "--rootfs"));
-  else if (f.rootfs_rw) return fail_invalid("--rootfs-rw needs --rootfs");
+  if (!f.rootfs.empty())
+    s.rootfs = TRY(container_path(f.rootfs, "--rootfs"));
+  else if (f.rootfs_rw)
+    return fail_invalid("--rootfs-rw needs --rootfs");
   s.rootfs_readonly = !f.rootfs_rw;
   for (const auto& v : f.volumes) s.volumes.push_back(TRY(parse_volume(v)));
   for (const auto& t : f.tmpfs) s.tmpfs.push_back(TRY(parse_tmpfs(t)));
   if (!f.context.empty()) {
     Context c;
     c.source = TRY(container_path(f.context, "--context"));
-    if (f.context_mode == "bind") c.mode = ContextMode::kBind;
+    if (f.context_mode == "bind")
+      c.mode = ContextMode::kBind;
     else if (f.context_mode != "copy")
       return fail_invalid("invalid --context-mode '{}': want copy or bind", f.context_mode);
     s.context = c;
@@ -238,8 +251,8 @@ Result<> parse_filesystem(const RunFlags& f, Spec& s) {
 
 bool is_system_destination(std::string_view dst) {
   static constexpr std::array<std::string_view, 3> kExact = {"/", "/etc", "/context"};
-  static constexpr std::array<std::string_view, 8> kTree = {"/usr", "/bin", "/sbin", "/lib",
-                                                            "/lib64", "/proc", "/sys", "/dev"};
+  static constexpr std::array<std::string_view, 8> kTree = {"/usr",   "/bin",  "/sbin", "/lib",
+                                                            "/lib64", "/proc", "/sys",  "/dev"};
   if (std::find(kExact.begin(), kExact.end(), dst) != kExact.end()) return true;
   return std::any_of(kTree.begin(), kTree.end(), [&](auto d) { return fs::is_within(dst, d); });
 }
@@ -277,8 +290,9 @@ Result<Spec> from_run_flags(const RunFlags& f, const Caller& caller) {
                          !f.pids.empty() || !f.io_limits.empty();
   s.rlimits = default_rlimits(s.resources, caller);
   if (!f.timeout.empty())
-    s.timeout_seconds = TRY(parse::uint(f.timeout, 1, 365ull * 86400).map_error(
-        [](const Error& e) { return e.wrap("--timeout"); }));
+    s.timeout_seconds = TRY(parse::uint(f.timeout, 1, 365ull * 86400).map_error([](const Error& e) {
+      return e.wrap("--timeout");
+    }));
   s.security.allow_degraded = f.allow_degraded_security;
   s.cgroup_path = "/nucleus/" + s.id;
   return s;

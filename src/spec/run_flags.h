@@ -41,7 +41,7 @@ struct Caller {
   std::function<std::optional<std::string>(const std::string&)> getenv;
 };
 
-inline constexpr uint64_t kDefaultPids = 2048;  // as podman's default pids-limit
+inline constexpr uint64_t kDefaultPids = 2048;      // as podman's default pids-limit
 inline constexpr uint64_t kMinMemory = 6ull << 20;  // as docker: below this nothing starts
 
 Result<Spec> from_run_flags(const RunFlags& flags, const Caller& caller);

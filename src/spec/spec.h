@@ -22,8 +22,8 @@ struct Process {
   std::vector<std::string> env;  // "K=V"
   std::string cwd;               // absolute, inside the container
   User user;
-  bool terminal = false;    // -t: a pty whose master the monitor relays
-  bool open_stdin = false;  // -i: the caller's stdin reaches the workload
+  bool terminal = false;      // -t: a pty whose master the monitor relays
+  bool open_stdin = false;    // -i: the caller's stdin reaches the workload
   std::vector<int> cap_keep;  // capability numbers kept in every set; empty = none
   bool no_new_privileges = true;
 };
@@ -53,11 +53,11 @@ struct IoLimit {
 };
 
 struct Resources {
-  std::optional<uint64_t> memory;       // bytes
-  std::optional<int64_t> memory_swap;   // memory + swap in bytes; -1 = unlimited swap
-  std::optional<uint64_t> cpu_quota;    // microseconds per period
-  uint64_t cpu_period = 100000;         // microseconds
-  std::optional<uint64_t> cpu_weight;   // 1..10000 (cgroup v2 scale)
+  std::optional<uint64_t> memory;      // bytes
+  std::optional<int64_t> memory_swap;  // memory + swap in bytes; -1 = unlimited swap
+  std::optional<uint64_t> cpu_quota;   // microseconds per period
+  uint64_t cpu_period = 100000;        // microseconds
+  std::optional<uint64_t> cpu_weight;  // 1..10000 (cgroup v2 scale)
   std::optional<uint64_t> pids;
   std::vector<IoLimit> io;
   bool empty() const {
@@ -81,7 +81,7 @@ struct Spec {
   std::string name;      // optional, unique while the container lives
   std::string hostname;  // defaults to id[:12]
   Process process;
-  std::string rootfs;             // empty: the embedded agent root (host system dirs, read-only)
+  std::string rootfs;  // empty: the embedded agent root (host system dirs, read-only)
   bool rootfs_readonly = true;
   std::vector<Volume> volumes;
   std::vector<Tmpfs> tmpfs;

@@ -15,23 +15,34 @@ Result<Kind> kind_of(const std::string& path) {
     return fail_errno("stat {}", path);
   }
   switch (st.st_mode & S_IFMT) {
-    case S_IFDIR: return Kind::kDirectory;
-    case S_IFREG: return Kind::kRegular;
-    case S_IFLNK: return Kind::kSymlink;
+    case S_IFDIR:
+      return Kind::kDirectory;
+    case S_IFREG:
+      return Kind::kRegular;
+    case S_IFLNK:
+      return Kind::kSymlink;
     case S_IFCHR:
-    case S_IFBLK: return Kind::kDevice;
-    default: return Kind::kOther;
+    case S_IFBLK:
+      return Kind::kDevice;
+    default:
+      return Kind::kOther;
   }
 }
 
 const char* kind_name(Kind k) {
   switch (k) {
-    case Kind::kMissing: return "missing";
-    case Kind::kDirectory: return "directory";
-    case Kind::kRegular: return "regular file";
-    case Kind::kSymlink: return "symlink";
-    case Kind::kDevice: return "device";
-    case Kind::kOther: return "special file";
+    case Kind::kMissing:
+      return "missing";
+    case Kind::kDirectory:
+      return "directory";
+    case Kind::kRegular:
+      return "regular file";
+    case Kind::kSymlink:
+      return "symlink";
+    case Kind::kDevice:
+      return "device";
+    case Kind::kOther:
+      return "special file";
   }
   return "?";
 }

@@ -17,14 +17,20 @@ double now_ms() {
 const double g_start = now_ms();
 }  // namespace
 
-double elapsed_ms() { return now_ms() - g_start; }
+double elapsed_ms() {
+  return now_ms() - g_start;
+}
 
-Level level() { return g_level; }
-void set_level(Level l) { g_level = l; }
+Level level() {
+  return g_level;
+}
+void set_level(Level l) {
+  g_level = l;
+}
 
 void write(Level l, std::string_view line) {
-  static constexpr const char* kPrefix[] = {"nucleus: ", "nucleus: warning: ", "nucleus: ",
-                                            "nucleus: debug: "};
+  static constexpr const char* kPrefix[] = {
+      "nucleus: ", "nucleus: warning: ", "nucleus: ", "nucleus: debug: "};
   std::string out = kPrefix[static_cast<int>(l)];
   out.append(line);
   out.push_back('\n');

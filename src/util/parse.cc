@@ -43,12 +43,23 @@ Result<uint64_t> size(std::string_view s) {
   char last = static_cast<char>(std::tolower(static_cast<unsigned char>(s.back())));
   std::string_view num = s;
   switch (last) {
-    case 'b': mult = 1; break;
-    case 'k': mult = 1ull << 10; break;
-    case 'm': mult = 1ull << 20; break;
-    case 'g': mult = 1ull << 30; break;
-    case 't': mult = 1ull << 40; break;
-    default: last = 0;
+    case 'b':
+      mult = 1;
+      break;
+    case 'k':
+      mult = 1ull << 10;
+      break;
+    case 'm':
+      mult = 1ull << 20;
+      break;
+    case 'g':
+      mult = 1ull << 30;
+      break;
+    case 't':
+      mult = 1ull << 40;
+      break;
+    default:
+      last = 0;
   }
   if (last != 0) num.remove_suffix(1);
   auto thousandths = millis(num);

@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
-#include <type_traits>
 #include <tl/expected.hpp>
+#include <type_traits>
 #include <utility>
 
 namespace nucleus {
@@ -42,7 +42,9 @@ struct Error {
 template <class T = void>
 using Result = tl::expected<T, Error>;
 
-inline tl::unexpected<Error> fail(Error e) { return tl::unexpected<Error>(std::move(e)); }
+inline tl::unexpected<Error> fail(Error e) {
+  return tl::unexpected<Error>(std::move(e));
+}
 
 template <class... Args>
 tl::unexpected<Error> fail_errno(fmt::format_string<Args...> f, Args&&... args) {
@@ -70,11 +72,11 @@ auto take(R&& r) {
 }  // namespace nucleus
 
 // Propagates the error of a Result expression; otherwise yields its value (GNU statement expr).
-#define TRY(expr)                                                  \
-  ({                                                               \
-    auto&& try_result_ = (expr);                                   \
+#define TRY(expr)                                                   \
+  ({                                                                \
+    auto&& try_result_ = (expr);                                    \
     if (!try_result_) return ::tl::unexpected(try_result_.error()); \
-    ::nucleus::detail::take(try_result_);                          \
+    ::nucleus::detail::take(try_result_);                           \
   })
 
 // As TRY, adding context to the error message.

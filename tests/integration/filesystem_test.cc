@@ -45,8 +45,9 @@ TEST_F(Filesystem, ContextBindIsReadOnly) {
 TEST_F(Filesystem, VolumesReadWriteAndReadOnly) {
   TempDir rw, ro;
   ro.file("in", "data");
-  RunResult r = run({"run", "-v", rw.path() + ":/out", "-v", ro.path() + ":/in:ro", "--", "sh",
-                     "-c", "cat /in/in && echo result > /out/r && (echo x > /in/in || echo ro-refused)"});
+  RunResult r =
+      run({"run", "-v", rw.path() + ":/out", "-v", ro.path() + ":/in:ro", "--", "sh", "-c",
+           "cat /in/in && echo result > /out/r && (echo x > /in/in || echo ro-refused)"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "dataro-refused\n");
   EXPECT_EQ(read_host(rw.path() + "/r"), "result\n");
@@ -98,8 +99,8 @@ TEST_F(RootfsTest, RunsReadOnlyByDefault) {
 }
 
 TEST_F(RootfsTest, WritableWithRootfsRw) {
-  RunResult r = run({"run", "--rootfs", root_.path(), "--rootfs-rw", "--", "/bin/sh", "-c",
-                     "echo hi > /etc/x"});
+  RunResult r = run(
+      {"run", "--rootfs", root_.path(), "--rootfs-rw", "--", "/bin/sh", "-c", "echo hi > /etc/x"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(read_host(root_.path() + "/etc/x"), "hi\n");
 }

@@ -22,9 +22,9 @@ struct RunOptions {
   bool pass_stdin = false;  // else stdin is /dev/null
   int timeout_s = 60;
   std::vector<std::string> env;  // extra K=V for nucleus itself
-  uid_t as_uid = 0;               // run nucleus as this user (0: as the test)
-  int stray_fd = -1;              // leave this descriptor open (not close-on-exec)
-  int signal_after_ready = 0;     // send to nucleus once "probe: waiting" shows on stderr
+  uid_t as_uid = 0;              // run nucleus as this user (0: as the test)
+  int stray_fd = -1;             // leave this descriptor open (not close-on-exec)
+  int signal_after_ready = 0;    // send to nucleus once "probe: waiting" shows on stderr
 };
 
 RunResult run(const std::vector<std::string>& args, const RunOptions& opts = {});

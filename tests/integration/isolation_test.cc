@@ -68,9 +68,10 @@ TEST_F(Isolation, HostFilesOutsideTheBindsAreInvisible) {
 }
 
 TEST_F(Isolation, DangerousSyscallsFail) {
-  std::vector<std::string> names = {"mount", "unshare", "clone_newuser", "setns", "ptrace",
-                                    "keyctl", "bpf", "userfaultfd", "perf_event_open",
-                                    "io_uring_setup", "chroot", "socket_packet", "wx_mmap"};
+  std::vector<std::string> names = {
+      "mount",  "unshare",       "clone_newuser", "setns",           "ptrace",
+      "keyctl", "bpf",           "userfaultfd",   "perf_event_open", "io_uring_setup",
+      "chroot", "socket_packet", "wx_mmap"};
   std::vector<std::string> checks;
   for (auto& n : names) checks.push_back("syscall=" + n);
   RunResult raw;
@@ -84,9 +85,10 @@ TEST_F(Isolation, DangerousSyscallsFail) {
 
 TEST_F(Isolation, NoExecutionFromWritableDirs) {
   // A binary dropped in /tmp or /dev/shm cannot be run (Landlock, noexec).
-  RunResult r = run({"run", "--", "sh", "-c",
-                     "cp /usr/bin/true /tmp/t && chmod +x /tmp/t && /tmp/t; echo tmp=$?;"
-                     "cp /usr/bin/true /dev/shm/t && chmod +x /dev/shm/t && /dev/shm/t; echo shm=$?"});
+  RunResult r =
+      run({"run", "--", "sh", "-c",
+           "cp /usr/bin/true /tmp/t && chmod +x /tmp/t && /tmp/t; echo tmp=$?;"
+           "cp /usr/bin/true /dev/shm/t && chmod +x /dev/shm/t && /dev/shm/t; echo shm=$?"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("tmp=126"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("shm=126"), std::string::npos) << r.out;

@@ -14,8 +14,8 @@ namespace {
 class Resources : public IntegrationTest {};
 
 TEST_F(Resources, MemoryHogIsOomKilled) {
-  RunResult raw = run({"run", "--memory", "64m", "--context", probe_dir(), "--context-mode",
-                       "bind", "--", "/context/probe", "alloc=256"});
+  RunResult raw = run({"run", "--memory", "64m", "--context", probe_dir(), "--context-mode", "bind",
+                       "--", "/context/probe", "alloc=256"});
   EXPECT_EQ(raw.code, 137) << raw.err;
   EXPECT_EQ(raw.out, "") << "the probe finished its allocation";
   // The same allocation fits without the limit.
@@ -63,8 +63,8 @@ std::string some_block_device() {
 // Reads the container's cgroup files from the host while it runs.
 TEST_F(Resources, LimitsAreWrittenToTheCgroup) {
   std::string dev = some_block_device();
-  std::vector<std::string> args = {"run", "--memory", "64m", "--cpus", "0.5", "--cpu-weight", "200",
-                                   "--pids", "33"};
+  std::vector<std::string> args = {"run",          "--memory", "64m",    "--cpus", "0.5",
+                                   "--cpu-weight", "200",      "--pids", "33"};
   if (!dev.empty()) args.insert(args.end(), {"--io-limit", dev + ":wbps=1m,riops=500"});
   args.insert(args.end(), {"--context", probe_dir(), "--context-mode", "bind", "--",
                            "/context/probe", "wait-signal"});

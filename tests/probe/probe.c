@@ -33,23 +33,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void json_str(const char *key, const char *val, int *first) {
+static void json_str(const char* key, const char* val, int* first) {
   printf("%s\"%s\":\"", *first ? "" : ",", key);
-  for (const char *p = val; *p; p++) {
+  for (const char* p = val; *p; p++) {
     if (*p == '"' || *p == '\\') putchar('\\');
-    if ((unsigned char)*p < 0x20) printf("\\u%04x", *p);
-    else putchar(*p);
+    if ((unsigned char)*p < 0x20)
+      printf("\\u%04x", *p);
+    else
+      putchar(*p);
   }
   putchar('"');
   *first = 0;
 }
 
-static void json_int(const char *key, long long v, int *first) {
+static void json_int(const char* key, long long v, int* first) {
   printf("%s\"%s\":%lld", *first ? "" : ",", key, v);
   *first = 0;
 }
 
-static void read_file(const char *path, char *buf, size_t n) {
+static void read_file(const char* path, char* buf, size_t n) {
   buf[0] = 0;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
@@ -58,47 +60,67 @@ static void read_file(const char *path, char *buf, size_t n) {
   close(fd);
 }
 
-static const char *status_field(const char *status, const char *name, char *out, size_t n) {
+static const char* status_field(const char* status, const char* name, char* out, size_t n) {
   out[0] = 0;
-  const char *p = strstr(status, name);
+  const char* p = strstr(status, name);
   if (!p) return out;
   p += strlen(name);
   while (*p == ':' || *p == '\t' || *p == ' ') p++;
   size_t i = 0;
-  while (p[i] && p[i] != '\n' && i + 1 < n) { out[i] = p[i]; i++; }
+  while (p[i] && p[i] != '\n' && i + 1 < n) {
+    out[i] = p[i];
+    i++;
+  }
   out[i] = 0;
   return out;
 }
 
-static int try_syscall(const char *name) {
+static int try_syscall(const char* name) {
   long r = -1;
   errno = 0;
-  if (!strcmp(name, "mount")) r = mount("none", "/tmp", "tmpfs", 0, NULL);
-  else if (!strcmp(name, "unshare")) r = unshare(CLONE_NEWNS);
-  else if (!strcmp(name, "clone_newuser")) r = unshare(CLONE_NEWUSER);
-  else if (!strcmp(name, "setns")) r = setns(0, 0);
-  else if (!strcmp(name, "ptrace")) r = ptrace(PTRACE_TRACEME, 0, 0, 0);
-  else if (!strcmp(name, "keyctl")) r = syscall(SYS_keyctl, 0, 0, 0, 0, 0);
-  else if (!strcmp(name, "bpf")) r = syscall(SYS_bpf, 0, 0, 0);
-  else if (!strcmp(name, "userfaultfd")) r = syscall(SYS_userfaultfd, 0);
-  else if (!strcmp(name, "perf_event_open")) r = syscall(SYS_perf_event_open, 0, 0, -1, -1, 0);
-  else if (!strcmp(name, "io_uring_setup")) r = syscall(SYS_io_uring_setup, 1, 0);
-  else if (!strcmp(name, "chroot")) r = chroot("/");
-  else if (!strcmp(name, "socket_packet")) r = socket(AF_PACKET, SOCK_RAW, 0);
+  if (!strcmp(name, "mount"))
+    r = mount("none", "/tmp", "tmpfs", 0, NULL);
+  else if (!strcmp(name, "unshare"))
+    r = unshare(CLONE_NEWNS);
+  else if (!strcmp(name, "clone_newuser"))
+    r = unshare(CLONE_NEWUSER);
+  else if (!strcmp(name, "setns"))
+    r = setns(0, 0);
+  else if (!strcmp(name, "ptrace"))
+    r = ptrace(PTRACE_TRACEME, 0, 0, 0);
+  else if (!strcmp(name, "keyctl"))
+    r = syscall(SYS_keyctl, 0, 0, 0, 0, 0);
+  else if (!strcmp(name, "bpf"))
+    r = syscall(SYS_bpf, 0, 0, 0);
+  else if (!strcmp(name, "userfaultfd"))
+    r = syscall(SYS_userfaultfd, 0);
+  else if (!strcmp(name, "perf_event_open"))
+    r = syscall(SYS_perf_event_open, 0, 0, -1, -1, 0);
+  else if (!strcmp(name, "io_uring_setup"))
+    r = syscall(SYS_io_uring_setup, 1, 0);
+  else if (!strcmp(name, "chroot"))
+    r = chroot("/");
+  else if (!strcmp(name, "socket_packet"))
+    r = socket(AF_PACKET, SOCK_RAW, 0);
   else if (!strcmp(name, "wx_mmap")) {
-    void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* p =
+        mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     r = p == MAP_FAILED ? -1 : 0;
-  } else return -EINVAL;
+  } else
+    return -EINVAL;
   return r >= 0 ? 0 : errno;
 }
 
-static int try_exec(const char *path) {
+static int try_exec(const char* path) {
   pid_t pid = fork();
   if (pid == 0) {
-    char *argv[] = {(char *)path, NULL};
-    char *envp[] = {NULL};
+    char* argv[] = {(char*)path, NULL};
+    char* envp[] = {NULL};
     int devnull = open("/dev/null", O_WRONLY);
-    if (devnull >= 0) { dup2(devnull, 1); dup2(devnull, 2); }
+    if (devnull >= 0) {
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+    }
     execve(path, argv, envp);
     _exit(200 + (errno & 0x3f));
   }
@@ -110,7 +132,7 @@ static int try_exec(const char *path) {
 
 static int try_alloc(long mib) {
   size_t n = (size_t)mib << 20;
-  volatile char *p = malloc(n);  /* volatile: the stores must happen */
+  volatile char* p = malloc(n); /* volatile: the stores must happen */
   if (!p) return ENOMEM;
   for (size_t i = 0; i < n; i += 4096) p[i] = 1;
   return p[n / 2] == 1 ? 0 : EIO;
@@ -120,7 +142,10 @@ static long try_forks(long n) {
   long ok = 0;
   for (long i = 0; i < n; i++) {
     pid_t pid = fork();
-    if (pid == 0) { pause(); _exit(0); }
+    if (pid == 0) {
+      pause();
+      _exit(0);
+    }
     if (pid < 0) break;
     ok++;
   }
@@ -134,20 +159,24 @@ static int try_listen(int port) {
   if (s < 0 || c < 0) return errno;
   int one = 1;
   setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 1)) return errno;
-  if (connect(c, (struct sockaddr *)&a, sizeof a)) return errno;
+  if (bind(s, (struct sockaddr*)&a, sizeof a) || listen(s, 1)) return errno;
+  if (connect(c, (struct sockaddr*)&a, sizeof a)) return errno;
   int x = accept(s, NULL, NULL);
   if (x < 0) return errno;
   char b = 'x';
   if (write(c, &b, 1) != 1 || read(x, &b, 1) != 1) return EIO;
-  close(x); close(c); close(s);
+  close(x);
+  close(c);
+  close(s);
   return 0;
 }
 
 static volatile sig_atomic_t got_signal;
-static void on_signal(int s) { got_signal = s; }
+static void on_signal(int s) {
+  got_signal = s;
+}
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   char buf[8192], field[256], host[256] = "";
   int first = 1, exit_code = 0, wait_signal = 0;
   printf("{");
@@ -171,18 +200,22 @@ int main(int argc, char **argv) {
   json_str("cgroup", buf, &first);
   json_int("isatty0", isatty(0), &first);
   int maxfd = -1;
-  for (int fd = 3; fd < 1024; fd++) if (fcntl(fd, F_GETFD) >= 0) maxfd = fd;
+  for (int fd = 3; fd < 1024; fd++)
+    if (fcntl(fd, F_GETFD) >= 0) maxfd = fd;
   json_int("max_open_fd", maxfd, &first);
   printf(",\"checks\":{");
   int cfirst = 1;
   for (int i = 1; i < argc; i++) {
-    char *eq = strchr(argv[i], '=');
-    const char *arg = eq ? eq + 1 : "";
+    char* eq = strchr(argv[i], '=');
+    const char* arg = eq ? eq + 1 : "";
     int r = 0;
     if (!strncmp(argv[i], "write=", 6)) {
       int fd = open(arg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       r = fd < 0 ? errno : 0;
-      if (fd >= 0) { if (write(fd, "x", 1) != 1) r = errno; close(fd); }
+      if (fd >= 0) {
+        if (write(fd, "x", 1) != 1) r = errno;
+        close(fd);
+      }
     } else if (!strncmp(argv[i], "read=", 5)) {
       int fd = open(arg, O_RDONLY | O_CLOEXEC);
       r = fd < 0 ? errno : 0;

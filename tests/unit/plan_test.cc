@@ -26,7 +26,9 @@ spec::Spec make_spec(spec::RunFlags f) {
   return *s;
 }
 
-Host full_host() { return Host{7, true, 40, 0, 0}; }
+Host full_host() {
+  return Host{7, true, 40, 0, 0};
+}
 
 const MountOp* find(const Plan& p, OpKind k, const std::string& path) {
   for (const auto& op : p.mounts)
@@ -73,11 +75,13 @@ TEST(Plan, ExecCandidatesFollowPath) {
   f.env = {"PATH=/opt/bin:/usr/bin"};
   auto p = build(make_spec(f), full_host());
   ASSERT_TRUE(p);
-  EXPECT_EQ((*p)->exec_candidates, (std::vector<std::string>{"/opt/bin/python3", "/usr/bin/python3"}));
+  EXPECT_EQ((*p)->exec_candidates,
+            (std::vector<std::string>{"/opt/bin/python3", "/usr/bin/python3"}));
   EXPECT_EQ((*p)->argv.back(), nullptr);
   EXPECT_STREQ((*p)->argv[0], "python3");
   f.command = {"/bin/sh"};
-  EXPECT_EQ((*build(make_spec(f), full_host()))->exec_candidates, std::vector<std::string>{"/bin/sh"});
+  EXPECT_EQ((*build(make_spec(f), full_host()))->exec_candidates,
+            std::vector<std::string>{"/bin/sh"});
 }
 
 TEST(Plan, LandlockRules) {

@@ -68,7 +68,9 @@ TEST(RunFlags, Environment) {
   auto s = from_run_flags(f, test_caller());
   ASSERT_TRUE(s);
   auto& env = s->process.env;
-  auto has = [&](const std::string& kv) { return std::find(env.begin(), env.end(), kv) != env.end(); };
+  auto has = [&](const std::string& kv) {
+    return std::find(env.begin(), env.end(), kv) != env.end();
+  };
   EXPECT_TRUE(has("A=2"));
   EXPECT_FALSE(has("A=1"));
   EXPECT_TRUE(has("FROM_HOST=h"));
@@ -109,9 +111,14 @@ TEST(RunFlags, Resources) {
 }
 
 TEST(RunFlags, ImpossibleLimitsAreRefused) {
-  for (auto [flag, value] : std::vector<std::pair<std::string, std::string>>{
-           {"memory", "1k"}, {"memory", "x"}, {"cpus", "0.001"}, {"cpus", "5"},
-           {"pids", "0"}, {"cpu_weight", "0"}, {"memory_swap", "1g"}}) {
+  for (auto [flag, value] :
+       std::vector<std::pair<std::string, std::string>>{{"memory", "1k"},
+                                                        {"memory", "x"},
+                                                        {"cpus", "0.001"},
+                                                        {"cpus", "5"},
+                                                        {"pids", "0"},
+                                                        {"cpu_weight", "0"},
+                                                        {"memory_swap", "1g"}}) {
     RunFlags f = cmd();
     if (flag == "memory") f.memory = value;
     if (flag == "cpus") f.cpus = value;

@@ -6,19 +6,6 @@
 #include "util/scope_exit.h"
 
 namespace nucleus::cgroup::v1 {
-namespace {
-
-std::vector<std::string> needed_controllers(const spec::Resources& r) {
-  std::vector<std::string> out;
-  if (r.memory || r.memory_swap) out.emplace_back("memory");
-  if (r.cpu_quota || r.cpu_weight) out.emplace_back("cpu");
-  if (r.pids) out.emplace_back("pids");
-  if (!r.io.empty()) out.emplace_back("blkio");
-  return out;
-}
-
-}  // namespace
-
 Manager::Manager(std::map<std::string, std::string> hierarchies, std::string path, bool fake)
     : hierarchies_(std::move(hierarchies)), path_(std::move(path)), fake_(fake) {}
 
@@ -36,12 +23,13 @@ Result<> Manager::write_limits(const spec::Resources& r) {
   if (r.memory) {
     TRY(put("memory", "memory.limit_in_bytes", std::to_string(*r.memory)));
     // memsw is memory + swap; without --memory-swap no swap at all.
-    std::string memsw = !r.memory_swap ? std::to_string(*r.memory)
+    std::string memsw = !r.memory_swap       ? std::to_string(*r.memory)
                         : *r.memory_swap < 0 ? "-1"
                                              : std::to_string(*r.memory_swap);
     if (fake_ || has_file(dirs_.at("memory").get(), "memory.memsw.limit_in_bytes"))
       TRY(put("memory", "memory.memsw.limit_in_bytes", memsw));
-    else if (r.memory_swap) return fail_invalid("--memory-swap: this host has no swap accounting");
+    else if (r.memory_swap)
+      return fail_invalid("--memory-swap: this host has no swap accounting");
   }
   if (r.cpu_quota) {
     TRY(put("cpu", "cpu.cfs_period_us", std::to_string(r.cpu_period)));
@@ -52,18 +40,22 @@ Result<> Manager::write_limits(const spec::Resources& r) {
   for (const auto& io : r.io) {
     std::string dev = fmt::format("{}:{} ", io.major, io.minor);
     if (io.rbps) TRY(put("blkio", "blkio.throttle.read_bps_device", dev + std::to_string(io.rbps)));
-    if (io.wbps) TRY(put("blkio", "blkio.throttle.write_bps_device", dev + std::to_string(io.wbps)));
-    if (io.riops) TRY(put("blkio", "blkio.throttle.read_iops_device", dev + std::to_string(io.riops)));
-    if (io.wiops) TRY(put("blkio", "blkio.throttle.write_iops_device", dev + std::to_string(io.wiops)));
+    if (io.wbps)
+      TRY(put("blkio", "blkio.throttle.write_bps_device", dev + std::to_string(io.wbps)));
+    if (io.riops)
+      TRY(put("blkio", "blkio.throttle.read_iops_device", dev + std::to_string(io.riops)));
+    if (io.wiops)
+      TRY(put("blkio", "blkio.throttle.write_iops_device", dev + std::to_string(io.wiops)));
   }
   return {};
 }
 
 Result<> Manager::create(const spec::Resources& r) {
   ScopeExit undo([&] { (void)remove(); });
-  for (const auto& c : needed_controllers(r)) {
+  for (const auto& c : controllers_for(r, "blkio")) {
     auto h = hierarchies_.find(c);
-    if (h == hierarchies_.end()) return fail_invalid("the {} controller is not available on this host", c);
+    if (h == hierarchies_.end())
+      return fail_invalid("the {} controller is not available on this host", c);
     dirs_[c] = TRY(make_dir(h->second, path_));
   }
   TRY(write_limits(r));
@@ -73,7 +65,8 @@ Result<> Manager::create(const spec::Resources& r) {
 
 Result<> Manager::add(pid_t pid) {
   for (const auto& [ctrl, fd] : dirs_)
-    TRY(write_file(fd.get(), hierarchies_.at(ctrl) + path_, "cgroup.procs", std::to_string(pid), fake_));
+    TRY(write_file(fd.get(), hierarchies_.at(ctrl) + path_, "cgroup.procs", std::to_string(pid),
+                   fake_));
   return {};
 }
 

@@ -12,15 +12,6 @@
 namespace nucleus::cgroup::v2 {
 namespace {
 
-std::vector<std::string> needed_controllers(const spec::Resources& r) {
-  std::vector<std::string> out;
-  if (r.memory || r.memory_swap) out.emplace_back("memory");
-  if (r.cpu_quota || r.cpu_weight) out.emplace_back("cpu");
-  if (r.pids) out.emplace_back("pids");
-  if (!r.io.empty()) out.emplace_back("io");
-  return out;
-}
-
 std::string io_line(const spec::IoLimit& io) {
   std::string line = fmt::format("{}:{}", io.major, io.minor);
   if (io.rbps) line += fmt::format(" rbps={}", io.rbps);
@@ -55,21 +46,27 @@ Result<> Manager::enable_controllers(const std::vector<std::string>& ctrls) {
     if (slash == std::string_view::npos) return {};
     std::string next = dir + "/" + std::string(rest.substr(0, slash));
     rest.remove_prefix(slash + 1);
-    if (::mkdir(next.c_str(), 0755) != 0 && errno != EEXIST) return fail_errno("create cgroup {}", next);
+    if (::mkdir(next.c_str(), 0755) != 0 && errno != EEXIST)
+      return fail_errno("create cgroup {}", next);
     dir = std::move(next);
   }
 }
 
 Result<> Manager::write_limits(const spec::Resources& r) {
   std::string dir = root_ + path_;
-  auto put = [&](const char* file, std::string_view v) { return write_file(fd_.get(), dir, file, v, fake_); };
+  auto put = [&](const char* file, std::string_view v) {
+    return write_file(fd_.get(), dir, file, v, fake_);
+  };
   if (r.memory) {
     TRY(put("memory.max", std::to_string(*r.memory)));
     std::string swap = !r.memory_swap ? "0"
-                       : *r.memory_swap < 0 ? "max"
-                                            : std::to_string(*r.memory_swap - static_cast<int64_t>(*r.memory));
-    if (fake_ || has_file(fd_.get(), "memory.swap.max")) TRY(put("memory.swap.max", swap));
-    else if (r.memory_swap) return fail_invalid("--memory-swap: this host has no swap accounting");
+                       : *r.memory_swap < 0
+                           ? "max"
+                           : std::to_string(*r.memory_swap - static_cast<int64_t>(*r.memory));
+    if (fake_ || has_file(fd_.get(), "memory.swap.max"))
+      TRY(put("memory.swap.max", swap));
+    else if (r.memory_swap)
+      return fail_invalid("--memory-swap: this host has no swap accounting");
   }
   if (r.cpu_quota) TRY(put("cpu.max", fmt::format("{} {}", *r.cpu_quota, r.cpu_period)));
   if (r.cpu_weight) TRY(put("cpu.weight", std::to_string(*r.cpu_weight)));
@@ -79,7 +76,7 @@ Result<> Manager::write_limits(const spec::Resources& r) {
 }
 
 Result<> Manager::create(const spec::Resources& r) {
-  TRY(enable_controllers(needed_controllers(r)));
+  TRY(enable_controllers(controllers_for(r, "io")));
   fd_ = TRY(make_dir(root_, path_));
   created_ = true;
   ScopeExit undo([&] { (void)remove(); });
@@ -108,6 +105,8 @@ Result<> Manager::remove() {
   return {};
 }
 
-std::vector<std::string> Manager::paths() const { return {root_ + path_}; }
+std::vector<std::string> Manager::paths() const {
+  return {root_ + path_};
+}
 
 }  // namespace nucleus::cgroup::v2
