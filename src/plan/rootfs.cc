@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 
 #include "plan/build.h"
@@ -196,22 +197,46 @@ Result<> add_kernel_filesystems(const spec::Spec& s, OpList& ops) {
   return {};
 }
 
-Result<> add_volumes(const spec::Spec& s, OpList& ops) {
-  for (const auto& v : s.volumes) {
-    auto kind = TRY(fs::kind_of(v.source));
-    if (kind != fs::Kind::kDirectory && kind != fs::Kind::kRegular) {
-      return fail_invalid("volume source {} is a {}, not a directory or regular file", v.source,
-                          fs::kind_name(kind));
-    }
-    if (::access(v.source.c_str(), v.readonly ? R_OK : R_OK | W_OK) != 0)
-      return fail_errno("volume source {}", v.source);
-    TRY(mountpoint(s, ops, rel(v.destination), kind == fs::Kind::kDirectory));
-    ops.bind(rel(v.destination), v.source, kNoSuidDev | (v.readonly ? MOUNT_ATTR_RDONLY : 0));
+Result<> add_volume(const spec::Spec& s, OpList& ops, const spec::Volume& v) {
+  auto kind = TRY(fs::kind_of(v.source));
+  if (kind != fs::Kind::kDirectory && kind != fs::Kind::kRegular) {
+    return fail_invalid("volume source {} is a {}, not a directory or regular file", v.source,
+                        fs::kind_name(kind));
   }
-  for (const auto& t : s.tmpfs) {
-    TRY(mountpoint(s, ops, rel(t.destination), true));
-    std::string opts = t.size ? fmt::format("mode=1777,size={}", t.size) : "mode=1777";
-    ops.fs(OpKind::kTmpfs, rel(t.destination), opts, kNoSuidDev | MOUNT_ATTR_NOEXEC);
+  if (::access(v.source.c_str(), v.readonly ? R_OK : R_OK | W_OK) != 0)
+    return fail_errno("volume source {}", v.source);
+  TRY(mountpoint(s, ops, rel(v.destination), kind == fs::Kind::kDirectory));
+  ops.bind(rel(v.destination), v.source, kNoSuidDev | (v.readonly ? MOUNT_ATTR_RDONLY : 0));
+  return {};
+}
+
+Result<> add_tmpfs(const spec::Spec& s, OpList& ops, const spec::Tmpfs& t) {
+  TRY(mountpoint(s, ops, rel(t.destination), true));
+  std::string opts = t.size ? fmt::format("mode=1777,size={}", t.size) : "mode=1777";
+  ops.fs(OpKind::kTmpfs, rel(t.destination), opts, kNoSuidDev | MOUNT_ATTR_NOEXEC);
+  return {};
+}
+
+// Volumes and tmpfs mounts, parents before children (-v a:/data -v b:/data/in), after the
+// context so that one can land inside /context.
+Result<> add_volumes(const spec::Spec& s, OpList& ops) {
+  struct Item {
+    size_t depth;
+    const spec::Volume* volume;
+    const spec::Tmpfs* tmpfs;
+  };
+  auto depth = [](const std::string& p) {
+    return static_cast<size_t>(std::count(p.begin(), p.end(), '/'));
+  };
+  std::vector<Item> items;
+  for (const auto& v : s.volumes) items.push_back({depth(v.destination), &v, nullptr});
+  for (const auto& t : s.tmpfs) items.push_back({depth(t.destination), nullptr, &t});
+  std::stable_sort(items.begin(), items.end(), [](auto& a, auto& b) { return a.depth < b.depth; });
+  for (const auto& it : items) {
+    if (it.volume)
+      TRY(add_volume(s, ops, *it.volume));
+    else
+      TRY(add_tmpfs(s, ops, *it.tmpfs));
   }
   return {};
 }
@@ -259,8 +284,8 @@ Result<> add_root_ops(const spec::Spec& s, Plan& p) {
   }
   p.root_readonly = s.rootfs.empty() || s.rootfs_readonly;
   TRY(add_kernel_filesystems(s, ops));
-  TRY(add_volumes(s, ops));
   TRY(add_context(s, p, ops));
+  TRY(add_volumes(s, ops));
   // As docker: a missing working directory is created (not in a read-only rootfs).
   if (s.process.cwd != "/" && (s.rootfs.empty() || !s.rootfs_readonly))
     ops.mkdir_p(rel(s.process.cwd));

@@ -54,6 +54,18 @@ TEST_F(Filesystem, VolumesReadWriteAndReadOnly) {
   EXPECT_EQ(read_host(ro.path() + "/in"), "data");
 }
 
+TEST_F(Filesystem, NestedMountsLandInOrder) {
+  TempDir ctx, outer, inner;
+  ctx.file("code.py", "x");
+  inner.file("in.txt", "inner");
+  // Given child first: nucleus mounts parents first, and volumes after the context copy.
+  RunResult r = run({"run", "--context", ctx.path(), "-v", inner.path() + ":/data/in:ro", "-v",
+                     outer.path() + ":/data", "-v", inner.path() + ":/context/vol:ro", "--", "sh",
+                     "-c", "cat /data/in/in.txt /context/vol/in.txt; ls /context | tr '\\n' ' '"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "innerinnercode.py vol ");
+}
+
 TEST_F(Filesystem, VolumesAreNotExecutable) {
   TempDir rw;
   std::filesystem::copy_file("/usr/bin/true", rw.path() + "/t");
