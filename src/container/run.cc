@@ -1,5 +1,6 @@
 #include "container/run.h"
 
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -45,6 +46,17 @@ Result<std::unique_ptr<cgroup::Manager>> make_cgroup(const spec::Spec& s) {
   return std::move(*mgr);
 }
 
+void set_window_size(plan::Plan& p) {
+  winsize ws{};
+  for (int fd : {STDIN_FILENO, STDOUT_FILENO}) {
+    if (::ioctl(fd, TIOCGWINSZ, &ws) == 0) {
+      p.rows = ws.ws_row;
+      p.cols = ws.ws_col;
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 Result<int> run(const spec::Spec& s) {
@@ -52,6 +64,7 @@ Result<int> run(const spec::Spec& s) {
   if (!s.name.empty()) name = TRY(NameLock::acquire(state_root(), s.name));
 
   auto plan = TRY(plan::build(s, plan::probe_host()));
+  if (plan->terminal) set_window_size(*plan);
   log::debug("{:.2f} ms: plan built ({} mount operations, {} BPF instructions)", log::elapsed_ms(),
              plan->mounts.size(), plan->seccomp.size());
   auto cg = TRY(make_cgroup(s));

@@ -66,6 +66,7 @@ struct Plan {
   uid_t uid = 0;
   gid_t gid = 0;
   bool terminal = false;
+  unsigned short rows = 0, cols = 0;  // the caller's window size, set on the pty before exec
   bool stdin_null = true;
   std::vector<spec::Rlimit> rlimits;
   int last_cap = 40;

@@ -31,7 +31,7 @@ namespace {
 
 // A terminal from the container's own devpts: the slave becomes the controlling terminal and
 // stdio; the master goes to the parent, which relays it.
-ChildError setup_terminal(int sync_fd) noexcept {
+ChildError setup_terminal(const plan::Plan& p, int sync_fd) noexcept {
   int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0) return ChildError{errno, "open /dev/ptmx"};
   int unlock = 0;
@@ -44,6 +44,12 @@ ChildError setup_terminal(int sync_fd) noexcept {
     return ChildError{e, "open pty slave"};
   }
   if (::ioctl(slave, TIOCSCTTY, 0) != 0) return ChildError{errno, "set controlling terminal"};
+  if (p.rows != 0 && p.cols != 0) {
+    winsize ws{};
+    ws.ws_row = p.rows;
+    ws.ws_col = p.cols;
+    ::ioctl(master, TIOCSWINSZ, &ws);  // the workload sees the right size from its first call
+  }
   for (int fd = 0; fd <= 2; fd++) {
     if (::dup2(slave, fd) < 0) return ChildError{errno, "dup pty"};
   }
@@ -56,7 +62,7 @@ ChildError setup_terminal(int sync_fd) noexcept {
 
 ChildError setup_stdio(const plan::Plan& p, int sync_fd) noexcept {
   if (::setsid() < 0) return ChildError{errno, "setsid"};
-  if (p.terminal) return setup_terminal(sync_fd);
+  if (p.terminal) return setup_terminal(p, sync_fd);
   if (p.stdin_null) {
     int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (fd < 0 || ::dup2(fd, 0) < 0) return ChildError{errno, "stdin from /dev/null"};

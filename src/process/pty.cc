@@ -31,7 +31,7 @@ PtyRelay::PtyRelay(int master, bool relay_stdin) : master_(master), stdin_open_(
     ::cfmakeraw(&raw);
     raw_ = ::tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
   }
-  resize();
+  // The initial window size was set by the child before exec (plan.rows/cols).
 }
 
 PtyRelay::~PtyRelay() {
