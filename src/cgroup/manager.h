@@ -33,4 +33,8 @@ class Manager {
 // `path` is absolute under each hierarchy root ("/nucleus/<id>").
 Result<std::unique_ptr<Manager>> make(const Layout& layout, const std::string& path);
 
+// Kills whatever is left in `path` under every hierarchy and removes it: for cgroups whose
+// nucleus died before it could clean up. Returns how many directories were removed.
+Result<int> remove_leftover(const Layout& layout, const std::string& path);
+
 }  // namespace nucleus::cgroup

@@ -10,6 +10,8 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  run [OPTIONS] [--] COMMAND [ARG...]   run a command in a new sandbox (see run --help)\n"
+    "  ps [-a] [-q] [--format table|json]    list sandboxes\n"
+    "  gc                                    remove what crashed nucleus processes left\n"
     "  version                               print the version\n";
 
 }  // namespace
@@ -21,6 +23,8 @@ int main(int argc, char** argv) {
   }
   const char* verb = argv[1];
   if (std::strcmp(verb, "run") == 0) return nucleus::cli::run(argc - 1, argv + 1);
+  if (std::strcmp(verb, "ps") == 0) return nucleus::cli::ps(argc - 1, argv + 1);
+  if (std::strcmp(verb, "gc") == 0) return nucleus::cli::gc(argc - 1, argv + 1);
   if (std::strcmp(verb, "version") == 0 || std::strcmp(verb, "--version") == 0)
     return nucleus::cli::version();
   std::fprintf(stderr, "nucleus: unknown command '%s'\n%s", verb, kUsage);

@@ -4,6 +4,8 @@
 namespace nucleus::cli {
 
 int run(int argc, char** argv);
+int ps(int argc, char** argv);
+int gc(int argc, char** argv);
 int version();
 
 }  // namespace nucleus::cli

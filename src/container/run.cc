@@ -3,10 +3,12 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup/manager.h"
 #include "container/names.h"
+#include "container/state.h"
 #include "plan/build.h"
 #include "process/launch.h"
 #include "process/monitor.h"
@@ -62,6 +64,17 @@ void set_window_size(plan::Plan& p) {
 Result<int> run(const spec::Spec& s) {
   NameLock name;
   if (!s.name.empty()) name = TRY(NameLock::acquire(state_root(), s.name));
+  // Registered before anything is created, removed after everything: a nucleus killed in
+  // between leaves a state whose owner is dead, which `nucleus gc` collects.
+  Store store(state_root());
+  State st{s.id,
+           s.name,
+           s.process.args,
+           static_cast<int64_t>(::time(nullptr)),
+           ProcessId::self(),
+           s.cgroup_path};
+  TRY(store.create(st));
+  ScopeExit unregister([&] { (void)store.remove(s.id); });
 
   auto plan = TRY(plan::build(s, plan::probe_host()));
   if (plan->terminal) set_window_size(*plan);

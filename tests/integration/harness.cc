@@ -167,16 +167,6 @@ std::vector<std::string> nucleus_cgroup_parents() {
   return out;
 }
 
-void remove_stale_cgroups() {
-  std::error_code ec;
-  for (const auto& dir : nucleus_cgroup_parents()) {
-    for (auto& c : std::filesystem::directory_iterator(dir, ec))
-      if (c.is_directory() && slurp(c.path().string() + "/cgroup.procs").empty())
-        rmdir(c.path().c_str());
-    rmdir(dir.c_str());
-  }
-}
-
 const std::string& probe_dir() {
   static const std::string dir = [] {
     std::string d = "/tmp/nucleus-test-probe";

@@ -32,8 +32,6 @@ RunResult run(const std::vector<std::string>& args, const RunOptions& opts = {})
 RunResult run_on_terminal(const std::vector<std::string>& args, int rows, int cols);
 // Starts nucleus in the background (stdio on /dev/null); returns its pid.
 pid_t spawn(const std::vector<std::string>& args);
-// Removes empty container cgroups that a SIGKILLed nucleus could not remove itself.
-void remove_stale_cgroups();
 
 // A directory holding the probe, for --context DIR --context-mode bind.
 const std::string& probe_dir();

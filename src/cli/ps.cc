@@ -1,0 +1,72 @@
+// nucleus ps [-a] [-q] [--format table|json]: the containers in the state store.
+#include <time.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/verbs.h"
+#include "container/names.h"
+#include "container/state.h"
+#include "util/log.h"
+
+namespace nucleus::cli {
+namespace {
+
+std::string ago(int64_t created) {
+  int64_t d = static_cast<int64_t>(::time(nullptr)) - created;
+  if (d < 60) return fmt::format("{} seconds ago", d);
+  if (d < 3600) return fmt::format("{} minutes ago", d / 60);
+  if (d < 86400) return fmt::format("{} hours ago", d / 3600);
+  return fmt::format("{} days ago", d / 86400);
+}
+
+std::string joined(const std::vector<std::string>& args, size_t max) {
+  std::string s;
+  for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
+  return s.size() > max ? s.substr(0, max - 3) + "..." : s;
+}
+
+}  // namespace
+
+int ps(int argc, char** argv) {
+  CLI::App app{"List containers", "nucleus ps"};
+  bool all = false, quiet = false;
+  std::string format = "table";
+  app.add_flag("-a,--all", all, "Also list containers whose nucleus died (see nucleus gc)");
+  app.add_flag("-q,--quiet", quiet, "Only IDs");
+  app.add_option("--format", format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  CLI11_PARSE(app, argc, argv);
+
+  container::Store store(container::state_root());
+  nlohmann::json out = nlohmann::json::array();
+  std::string table = fmt::format("{:<12}  {:<16}  {:<30}  {:<16}  {:<8}  {}\n", "CONTAINER ID",
+                                  "NAME", "COMMAND", "CREATED", "STATUS", "MONITOR");
+  for (const auto& id : store.ids()) {
+    auto s = store.load(id);
+    if (!s) {
+      log::warn("{}", s.error().what());
+      continue;
+    }
+    bool running = s->owner.alive();
+    if (!running && !all) continue;
+    const char* status = running ? "running" : "dead";
+    if (quiet) {
+      std::printf("%s\n", id.substr(0, 12).c_str());
+      continue;
+    }
+    out.push_back({{"id", id},
+                   {"name", s->name},
+                   {"command", s->command},
+                   {"created", s->created},
+                   {"status", status},
+                   {"monitor_pid", s->owner.pid}});
+    table += fmt::format("{:<12}  {:<16}  {:<30}  {:<16}  {:<8}  {}\n", id.substr(0, 12), s->name,
+                         joined(s->command, 30), ago(s->created), status, s->owner.pid);
+  }
+  if (quiet) return 0;
+  std::fputs(format == "json" ? (out.dump(2) + "\n").c_str() : table.c_str(), stdout);
+  return 0;
+}
+
+}  // namespace nucleus::cli

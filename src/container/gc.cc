@@ -1,0 +1,54 @@
+#include "container/gc.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "cgroup/manager.h"
+#include "util/log.h"
+#include "util/unique_fd.h"
+
+namespace nucleus::container {
+namespace {
+
+// A name file nobody holds locked belongs to no live container.
+void remove_stale_names(const std::string& root) {
+  std::string dir = root + "/names";
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::string path = dir + "/" + e->d_name;
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
+    if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) ::unlink(path.c_str());
+  }
+  ::closedir(d);
+}
+
+}  // namespace
+
+Result<> collect(Store& store, const std::string& id) {
+  auto s = TRY(store.load(id));
+  if (s.owner.alive()) return fail_invalid("container {} is still running", id.substr(0, 12));
+  TRY(cgroup::remove_leftover(cgroup::detect(), "/nucleus/" + id));
+  return store.remove(id);
+}
+
+Result<std::vector<std::string>> gc(Store& store) {
+  std::vector<std::string> removed;
+  for (const auto& id : store.ids()) {
+    auto s = store.load(id);
+    if (!s) {
+      log::warn("skipping {}: {}", id.substr(0, 12), s.error().what());
+      continue;
+    }
+    if (s->owner.alive()) continue;
+    TRY(collect(store, id));
+    removed.push_back(id);
+  }
+  remove_stale_names(store.root());
+  return removed;
+}
+
+}  // namespace nucleus::container

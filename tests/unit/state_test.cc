@@ -1,0 +1,109 @@
+#include "container/state.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace nucleus::container {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/nucleus-storetest-XXXXXX";
+    root_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  State state(char c, const std::string& name = "") {
+    return State{std::string(64, c), name,
+                 {"sleep", "1"},     1700000000,
+                 ProcessId::self(),  "/nucleus/" + std::string(64, c)};
+  }
+  std::string root_;
+};
+
+TEST_F(StoreTest, RoundTrip) {
+  Store store(root_);
+  ASSERT_TRUE(store.create(state('a', "web")));
+  auto s = store.load(std::string(64, 'a'));
+  ASSERT_TRUE(s) << s.error().what();
+  EXPECT_EQ(s->name, "web");
+  EXPECT_EQ(s->command, (std::vector<std::string>{"sleep", "1"}));
+  EXPECT_EQ(s->created, 1700000000);
+  EXPECT_TRUE(s->owner.alive());
+  struct stat st {};
+  ASSERT_EQ(stat((root_ + "/" + std::string(64, 'a')).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(stat((root_ + "/" + std::string(64, 'a') + "/state.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_FALSE(store.create(state('a')));  // an ID exists once
+  ASSERT_TRUE(store.remove(std::string(64, 'a')));
+  EXPECT_TRUE(store.ids().empty());
+}
+
+TEST_F(StoreTest, ResolvesIdsPrefixesAndNames) {
+  Store store(root_);
+  ASSERT_TRUE(store.create(state('a', "alpha")));
+  State b = state('b');
+  b.id = std::string(63, 'b') + "c";
+  ASSERT_TRUE(store.create(b));
+  State c = state('b');
+  c.id = std::string(63, 'b') + "d";
+  ASSERT_TRUE(store.create(c));
+  EXPECT_EQ(*store.resolve("aaaa"), std::string(64, 'a'));
+  EXPECT_EQ(*store.resolve("alpha"), std::string(64, 'a'));
+  EXPECT_EQ(*store.resolve(c.id), c.id);
+  auto amb = store.resolve("bbbb");
+  ASSERT_FALSE(amb);
+  EXPECT_NE(amb.error().what().find("matches 2 containers"), std::string::npos);
+  EXPECT_FALSE(store.resolve("zzz"));
+  EXPECT_FALSE(store.resolve(""));
+}
+
+TEST_F(StoreTest, CorruptedStateIsAnErrorNotACrash) {
+  Store store(root_);
+  ASSERT_TRUE(store.create(state('e')));
+  std::ofstream(root_ + "/" + std::string(64, 'e') + "/state.json") << "{\"id\": 42";
+  auto s = store.load(std::string(64, 'e'));
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().what().find("corrupted state"), std::string::npos);
+  EXPECT_FALSE(from_json("{\"id\": \"../../etc\", \"owner\": {\"pid\": 1, \"start_time\": 1}}"));
+  EXPECT_FALSE(store.load("../x"));
+}
+
+TEST_F(StoreTest, TempFileSymlinkIsNeverFollowed) {
+  Store store(root_);
+  State st = state('f', "before");
+  ASSERT_TRUE(store.create(st));
+  std::string target = root_ + "/target";
+  std::ofstream(target) << "precious";
+  std::string tmp = root_ + "/" + st.id + "/.state.json.tmp";
+  ASSERT_EQ(symlink(target.c_str(), tmp.c_str()), 0);
+  st.name = "after";
+  ASSERT_TRUE(store.update(st));
+  std::ifstream in(target);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), "precious");
+  EXPECT_EQ(store.load(st.id)->name, "after");
+  struct stat lst {};
+  EXPECT_NE(lstat(tmp.c_str(), &lst), 0);  // the planted link is gone, the temp file renamed
+}
+
+TEST(ProcessIdTest, DeadOrReusedPidIsNotAlive) {
+  ProcessId me = ProcessId::self();
+  EXPECT_TRUE(me.alive());
+  ProcessId reused = me;
+  reused.start_time += 1;  // same pid, another process
+  EXPECT_FALSE(reused.alive());
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  int st;
+  waitpid(child, &st, 0);
+  EXPECT_FALSE((ProcessId{child, 1}).alive());
+}
+
+}  // namespace
+}  // namespace nucleus::container
