@@ -1,8 +1,14 @@
 #include "cgroup/manager.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <map>
 
 #include "cgroup/dir.h"
 
@@ -25,10 +31,38 @@ Result<std::unique_ptr<Manager>> make(const Layout& layout, const std::string& p
   return fail_invalid("no cgroup hierarchy found under /sys/fs/cgroup");
 }
 
-Result<int> remove_leftover(const Layout& layout, const std::string& path) {
+namespace {
+std::vector<std::string> roots_of(const Layout& layout) {
   std::vector<std::string> roots;
   if (layout.mode == Mode::kV2) roots.push_back(layout.v2_root);
   for (const auto& [ctrl, root] : layout.v1) roots.push_back(root);
+  return roots;
+}
+}  // namespace
+
+std::vector<std::pair<std::string, int64_t>> list_containers(const Layout& layout) {
+  std::map<std::string, int64_t> ages;
+  int64_t now = static_cast<int64_t>(::time(nullptr));
+  for (const auto& root : roots_of(layout)) {
+    DIR* d = ::opendir((root + "/nucleus").c_str());
+    if (d == nullptr) continue;
+    while (dirent* e = ::readdir(d)) {
+      std::string_view n = e->d_name;
+      if (n.size() != 64 || n.find_first_not_of("0123456789abcdef") != std::string_view::npos)
+        continue;
+      struct stat st {};
+      if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      int64_t age = now - static_cast<int64_t>(st.st_ctime);
+      auto [it, fresh] = ages.emplace(std::string(n), age);
+      if (!fresh) it->second = std::max(it->second, age);
+    }
+    ::closedir(d);
+  }
+  return {ages.begin(), ages.end()};
+}
+
+Result<int> remove_leftover(const Layout& layout, const std::string& path) {
+  std::vector<std::string> roots = roots_of(layout);
   int removed = 0;
   for (const auto& root : roots) {
     UniqueFd dir(::open((root + path).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

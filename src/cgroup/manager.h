@@ -33,6 +33,10 @@ class Manager {
 // `path` is absolute under each hierarchy root ("/nucleus/<id>").
 Result<std::unique_ptr<Manager>> make(const Layout& layout, const std::string& path);
 
+// Container cgroups (/nucleus/<64 hex>) present in any hierarchy, with the age in seconds of
+// the oldest directory of each.
+std::vector<std::pair<std::string, int64_t>> list_containers(const Layout& layout);
+
 // Kills whatever is left in `path` under every hierarchy and removes it: for cgroups whose
 // nucleus died before it could clean up. Returns how many directories were removed.
 Result<int> remove_leftover(const Layout& layout, const std::string& path);

@@ -5,6 +5,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "cgroup/manager.h"
 #include "util/log.h"
 #include "util/unique_fd.h"
@@ -26,6 +28,12 @@ void remove_stale_names(const std::string& root) {
   ::closedir(d);
 }
 
+// Seconds; NUCLEUS_TEST_ORPHAN_AGE overrides it for tests.
+int64_t orphan_age() {
+  const char* v = std::getenv("NUCLEUS_TEST_ORPHAN_AGE");
+  return v != nullptr ? std::atoll(v) : 60;
+}
+
 }  // namespace
 
 Result<> collect(Store& store, const std::string& id) {
@@ -45,6 +53,14 @@ Result<std::vector<std::string>> gc(Store& store) {
     }
     if (s->owner.alive()) continue;
     TRY(collect(store, id));
+    removed.push_back(id);
+  }
+  // Cgroups without a state: a nucleus killed between creating its cgroup and registering (a
+  // few milliseconds). Only old ones, so that a sandbox starting right now is left alone.
+  auto layout = cgroup::detect();
+  for (const auto& [id, age] : cgroup::list_containers(layout)) {
+    if (age < orphan_age() || ::access((store.root() + "/" + id).c_str(), F_OK) == 0) continue;
+    TRY(cgroup::remove_leftover(layout, "/nucleus/" + id));
     removed.push_back(id);
   }
   remove_stale_names(store.root());

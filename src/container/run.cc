@@ -64,18 +64,14 @@ void set_window_size(plan::Plan& p) {
 Result<int> run(const spec::Spec& s) {
   NameLock name;
   if (!s.name.empty()) name = TRY(NameLock::acquire(state_root(), s.name));
-  // Registered before anything is created, removed after everything: a nucleus killed in
-  // between leaves a state whose owner is dead, which `nucleus gc` collects.
+  // Registered while the child builds its root (off the critical path), removed after the
+  // cgroup: a nucleus killed at any point leaves a dead state or an orphan cgroup, both of which
+  // `nucleus gc` collects.
   Store store(state_root());
-  State st{s.id,
-           s.name,
-           s.process.args,
-           static_cast<int64_t>(::time(nullptr)),
-           ProcessId::self(),
-           s.cgroup_path};
-  TRY(store.create(st));
-  ScopeExit unregister([&] { (void)store.remove(s.id); });
-
+  bool registered = false;
+  ScopeExit unregister([&] {
+    if (registered) (void)store.remove(s.id);
+  });
   auto plan = TRY(plan::build(s, plan::probe_host()));
   if (plan->terminal) set_window_size(*plan);
   log::debug("{:.2f} ms: plan built ({} mount operations, {} BPF instructions)", log::elapsed_ms(),
@@ -91,6 +87,17 @@ Result<int> run(const spec::Spec& s) {
 
   TRY(process::block_forwarded_signals());
   process::LaunchHooks hooks;
+  hooks.after_clone = [&](pid_t) -> Result<> {
+    State st{s.id,
+             s.name,
+             s.process.args,
+             static_cast<int64_t>(::time(nullptr)),
+             ProcessId::self(),
+             s.cgroup_path};
+    TRY(store.create(st, /*durable=*/false));
+    registered = true;
+    return {};
+  };
   if (cg && cg->clone_fd() >= 0) {
     hooks.cgroup_fd = cg->clone_fd();
   } else if (cg) {

@@ -36,7 +36,8 @@ class Store {
   explicit Store(std::string root) : root_(std::move(root)) {}
   const std::string& root() const { return root_; }
 
-  Result<> create(const State& s);
+  // durable: fsync the state before it becomes visible (see write_atomic in state.cc).
+  Result<> create(const State& s, bool durable = true);
   // Rewrites the state of an existing container (atomically).
   Result<> update(const State& s);
   Result<State> load(const std::string& id) const;

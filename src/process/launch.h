@@ -22,6 +22,8 @@ struct Launched {
 struct LaunchHooks {
   int cgroup_fd = -1;                          // CLONE_INTO_CGROUP target, or -1
   std::function<Result<>(pid_t)> join_cgroup;  // cgroup v1: add the pid before it runs
+  // Parent-side work done while the child assembles its root (e.g. registering the state).
+  std::function<Result<>(pid_t)> after_clone;
 };
 
 // On failure the child has been reaped and the Error carries the exit code to report

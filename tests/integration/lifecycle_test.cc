@@ -1,6 +1,7 @@
 // ps and gc: a foreground sandbox is listed while it runs; a nucleus killed with SIGKILL leaves
 // a dead entry that gc removes with everything else it left.
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +53,20 @@ TEST_F(Lifecycle, GcCollectsAfterAKilledNucleus) {
   EXPECT_EQ(run({"ps", "-a", "-q"}).out, "");
   // The name is free again; the fixture checks that no cgroup, state or process is left.
   EXPECT_EQ(run({"run", "--name", "victim", "--", "true"}).code, 0);
+}
+
+TEST_F(Lifecycle, GcCollectsOrphanCgroupsOnlyWhenOld) {
+  // A nucleus killed between creating its cgroup and registering its state leaves a cgroup
+  // that no state names.
+  std::string id(64, '7');
+  std::string parent = cgroup_v2() ? "/sys/fs/cgroup/nucleus" : "/sys/fs/cgroup/pids/nucleus";
+  mkdir(parent.c_str(), 0755);
+  ASSERT_EQ(mkdir((parent + "/" + id).c_str(), 0755), 0);
+  EXPECT_EQ(run({"gc"}).out, "");  // young: might be a sandbox starting right now
+  RunOptions o;
+  o.env = {"NUCLEUS_TEST_ORPHAN_AGE=0"};
+  EXPECT_EQ(run({"gc"}, o).out, id + "\n");
+  EXPECT_NE(access((parent + "/" + id).c_str(), F_OK), 0);
 }
 
 TEST_F(Lifecycle, GcLeavesRunningSandboxesAlone) {

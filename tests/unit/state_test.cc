@@ -45,6 +45,15 @@ TEST_F(StoreTest, RoundTrip) {
   EXPECT_TRUE(store.ids().empty());
 }
 
+TEST(StateJson, EscapesEverything) {
+  State s{std::string(64, 'd'), "n", {"sh", "-c", "echo \"hi\" \\ \n\x01"}, 5, {7, 9}, ""};
+  auto back = from_json(to_json(s));
+  ASSERT_TRUE(back) << back.error().what() << to_json(s);
+  EXPECT_EQ(back->command, s.command);
+  EXPECT_EQ(back->owner.pid, 7);
+  EXPECT_EQ(back->owner.start_time, 9u);
+}
+
 TEST_F(StoreTest, ResolvesIdsPrefixesAndNames) {
   Store store(root_);
   ASSERT_TRUE(store.create(state('a', "alpha")));
