@@ -83,7 +83,7 @@ Result<> remove_dir(const std::string& root, const std::string& path) {
   for (int attempt = 0;; attempt++) {
     if (::rmdir(full.c_str()) == 0 || errno == ENOENT) break;
     if (errno != EBUSY || attempt >= 400) return fail_errno("remove cgroup {}", full);
-    timespec ts{0, 5 * 1000 * 1000};
+    timespec ts{0, 5L * 1000 * 1000};
     ::nanosleep(&ts, nullptr);
   }
   for (size_t slash = path.rfind('/'); slash != 0 && slash != std::string::npos;

@@ -21,7 +21,7 @@ sock_filter jump(uint16_t code, uint32_t k, uint8_t jt, uint8_t jf) {
   return BPF_JUMP(code, k, jt, jf);
 }
 uint32_t arg_lo(unsigned arg) {
-  return offsetof(seccomp_data, args) + 8 * arg;
+  return static_cast<uint32_t>(offsetof(seccomp_data, args) + 8UL * arg);
 }
 
 void append(Prog& out, const Prog& in) {

@@ -25,7 +25,7 @@ Result<uint64_t> millis(std::string_view s) {
   std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
   if (whole.empty() && frac.empty()) return fail_invalid("'{}' is not a number", s);
   if (frac.size() > 3) return fail_invalid("'{}' has more than three decimals", s);
-  uint64_t w = whole.empty() ? 0 : TRY(uint(whole, 0, 1u << 20).map_error([&](Error) {
+  uint64_t w = whole.empty() ? 0 : TRY(uint(whole, 0, 1u << 20).map_error([&](const Error&) {
     return Error::invalid("'{}' is not a number", s);
   }));
   uint64_t f = 0;
