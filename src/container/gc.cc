@@ -34,17 +34,23 @@ int64_t orphan_age() {
   return v != nullptr ? std::atoll(v) : 60;
 }
 
+// Everything of a container whose owner is gone: its cgroups (and what runs there), its state.
+Result<> remove(Store& store, const cgroup::Layout& layout, const std::string& id) {
+  TRY(cgroup::remove_leftover(layout, "/nucleus/" + id));
+  return store.remove(id);
+}
+
 }  // namespace
 
 Result<> collect(Store& store, const std::string& id) {
   auto s = TRY(store.load(id));
   if (s.owner.alive()) return fail_invalid("container {} is still running", id.substr(0, 12));
-  TRY(cgroup::remove_leftover(cgroup::detect(), "/nucleus/" + id));
-  return store.remove(id);
+  return remove(store, cgroup::detect(), id);
 }
 
 Result<std::vector<std::string>> gc(Store& store) {
   std::vector<std::string> removed;
+  auto layout = cgroup::detect();
   for (const auto& id : store.ids()) {
     auto s = store.load(id);
     if (!s) {
@@ -52,12 +58,11 @@ Result<std::vector<std::string>> gc(Store& store) {
       continue;
     }
     if (s->owner.alive()) continue;
-    TRY(collect(store, id));
+    TRY(remove(store, layout, id));
     removed.push_back(id);
   }
   // Cgroups without a state: a nucleus killed between creating its cgroup and registering (a
   // few milliseconds). Only old ones, so that a sandbox starting right now is left alone.
-  auto layout = cgroup::detect();
   for (const auto& [id, age] : cgroup::list_containers(layout)) {
     if (age < orphan_age() || ::access((store.root() + "/" + id).c_str(), F_OK) == 0) continue;
     TRY(cgroup::remove_leftover(layout, "/nucleus/" + id));

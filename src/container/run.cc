@@ -12,6 +12,7 @@
 #include "plan/build.h"
 #include "process/launch.h"
 #include "process/monitor.h"
+#include "process/pty.h"
 #include "util/log.h"
 #include "util/scope_exit.h"
 
@@ -50,13 +51,9 @@ Result<std::unique_ptr<cgroup::Manager>> make_cgroup(const spec::Spec& s) {
 
 void set_window_size(plan::Plan& p) {
   winsize ws{};
-  for (int fd : {STDIN_FILENO, STDOUT_FILENO}) {
-    if (::ioctl(fd, TIOCGWINSZ, &ws) == 0) {
-      p.rows = ws.ws_row;
-      p.cols = ws.ws_col;
-      return;
-    }
-  }
+  if (!process::caller_window_size(&ws)) return;
+  p.rows = ws.ws_row;
+  p.cols = ws.ws_col;
 }
 
 }  // namespace

@@ -38,14 +38,16 @@ PtyRelay::~PtyRelay() {
   if (raw_) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
 }
 
+bool caller_window_size(winsize* ws) {
+  for (int fd : {STDIN_FILENO, STDOUT_FILENO}) {
+    if (::ioctl(fd, TIOCGWINSZ, ws) == 0) return true;
+  }
+  return false;
+}
+
 void PtyRelay::resize() const {
   winsize ws{};
-  for (int fd : {STDIN_FILENO, STDOUT_FILENO}) {
-    if (::ioctl(fd, TIOCGWINSZ, &ws) == 0) {
-      ::ioctl(master_, TIOCSWINSZ, &ws);
-      return;
-    }
-  }
+  if (caller_window_size(&ws)) ::ioctl(master_, TIOCSWINSZ, &ws);
 }
 
 void PtyRelay::poll_fds(pollfd* two) const {

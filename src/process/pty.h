@@ -3,9 +3,13 @@
 #pragma once
 
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 
 namespace nucleus::process {
+
+// The caller's terminal size (from stdin, else stdout); false when neither is a terminal.
+bool caller_window_size(winsize* ws);
 
 class PtyRelay {
  public:
