@@ -39,10 +39,16 @@ Result<UniqueFd> make_dir(const std::string& root, const std::string& path) {
 
 std::vector<std::string> controllers_for(const spec::Resources& r, const char* io) {
   std::vector<std::string> out;
-  if (r.memory || r.memory_swap) out.emplace_back("memory");
+  bool v1 = std::string_view(io) == "blkio";
+  if (r.memory || r.memory_swap || r.accounting) out.emplace_back("memory");
   if (r.cpu_quota || r.cpu_weight) out.emplace_back("cpu");
-  if (r.pids) out.emplace_back("pids");
+  if (r.pids || r.accounting) out.emplace_back("pids");
   if (!r.io.empty()) out.emplace_back(io);
+  // Usage figures and the freezer: v2 has them in every cgroup (cpu.stat, cgroup.freeze).
+  if (r.accounting && v1) {
+    out.emplace_back("cpuacct");
+    out.emplace_back("freezer");
+  }
   return out;
 }
 

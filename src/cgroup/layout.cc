@@ -5,6 +5,8 @@
 #include <sys/statfs.h>
 
 #include <array>
+#include <climits>
+#include <cstdlib>
 
 namespace nucleus::cgroup {
 namespace {
@@ -27,11 +29,14 @@ Layout detect(const std::string& base) {
   if (t != TMPFS_MAGIC) return l;
   // v1: each entry under base that is a cgroup mount names its controllers ("cpu,cpuacct" or a
   // symlink "cpu" to it); statfs follows such symlinks, which the host set up.
-  static constexpr std::array<const char*, 5> kControllers = {"memory", "cpu", "pids", "blkio",
-                                                              "freezer"};
+  static constexpr std::array<const char*, 6> kControllers = {"memory", "cpu",   "cpuacct",
+                                                              "pids",   "blkio", "freezer"};
   for (const char* c : kControllers) {
     std::string dir = base + "/" + c;
-    if (fs_type(dir) == CGROUP_SUPER_MAGIC) l.v1[c] = dir;
+    if (fs_type(dir) != CGROUP_SUPER_MAGIC) continue;
+    // Co-mounted controllers ("cpu" and "cpuacct" -> "cpu,cpuacct") share one real root.
+    char real[PATH_MAX];
+    l.v1[c] = ::realpath(dir.c_str(), real) != nullptr ? std::string(real) : dir;
   }
   for (const char* u : {"unified", "systemd"}) {
     std::string dir = base + "/" + u;

@@ -31,14 +31,14 @@ Result<std::unique_ptr<Manager>> make(const Layout& layout, const std::string& p
   return fail_invalid("no cgroup hierarchy found under /sys/fs/cgroup");
 }
 
-namespace {
 std::vector<std::string> roots_of(const Layout& layout) {
   std::vector<std::string> roots;
   if (layout.mode == Mode::kV2) roots.push_back(layout.v2_root);
   for (const auto& [ctrl, root] : layout.v1) roots.push_back(root);
+  std::sort(roots.begin(), roots.end());
+  roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
   return roots;
 }
-}  // namespace
 
 std::vector<std::pair<std::string, int64_t>> list_containers(const Layout& layout) {
   std::map<std::string, int64_t> ages;

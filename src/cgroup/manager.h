@@ -33,6 +33,9 @@ class Manager {
 // `path` is absolute under each hierarchy root ("/nucleus/<id>").
 Result<std::unique_ptr<Manager>> make(const Layout& layout, const std::string& path);
 
+// Every hierarchy root nucleus uses (v2 root, or each distinct v1 mount).
+std::vector<std::string> roots_of(const Layout& layout);
+
 // Container cgroups (/nucleus/<64 hex>) present in any hierarchy, with the age in seconds of
 // the oldest directory of each.
 std::vector<std::pair<std::string, int64_t>> list_containers(const Layout& layout);

@@ -4,7 +4,7 @@
 
 #include "cli/verbs.h"
 #include "container/gc.h"
-#include "container/names.h"
+#include "container/root.h"
 #include "util/log.h"
 
 namespace nucleus::cli {

@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/common.h"
 #include "cli/verbs.h"
-#include "container/names.h"
 #include "container/state.h"
 #include "util/log.h"
 
@@ -33,36 +33,43 @@ int ps(int argc, char** argv) {
   CLI::App app{"List containers", "nucleus ps"};
   bool all = false, quiet = false;
   std::string format = "table";
-  app.add_flag("-a,--all", all, "Also list containers whose nucleus died (see nucleus gc)");
+  app.add_flag("-a,--all", all,
+               "Also list stopped containers (exited, or dead with their nucleus)");
   app.add_flag("-q,--quiet", quiet, "Only IDs");
   app.add_option("--format", format, "table or json")->check(CLI::IsMember({"table", "json"}));
-  CLI11_PARSE(app, argc, argv);
+  if (auto code = parse(app, argc, argv)) return *code;
 
-  container::Store store(container::state_root());
+  container::Store store = cli::store();
   nlohmann::json out = nlohmann::json::array();
-  std::string table = fmt::format("{:<12}  {:<16}  {:<30}  {:<16}  {:<8}  {}\n", "CONTAINER ID",
-                                  "NAME", "COMMAND", "CREATED", "STATUS", "MONITOR");
+  std::string table = fmt::format("{:<12}  {:<16}  {:<30}  {:<16}  {:<12}  {}\n", "CONTAINER ID",
+                                  "NAME", "COMMAND", "CREATED", "STATUS", "PID");
   for (const auto& id : store.ids()) {
     auto s = store.load(id);
     if (!s) {
       log::warn("{}", s.error().what());
       continue;
     }
-    bool running = s->owner.alive();
-    if (!running && !all) continue;
-    const char* status = running ? "running" : "dead";
+    auto o = container::observe(*s);
+    bool up = o.status != "exited" && o.status != "dead";
+    if (!up && !all) continue;
+    std::string status = o.status == "exited" ? fmt::format("exited ({})", s->exit_code) : o.status;
+    bool has_init = o.status == "running" || o.status == "paused";
     if (quiet) {
       std::printf("%s\n", id.substr(0, 12).c_str());
       continue;
     }
-    out.push_back({{"id", id},
-                   {"name", s->name},
-                   {"command", s->command},
-                   {"created", s->created},
-                   {"status", status},
-                   {"monitor_pid", s->owner.pid}});
-    table += fmt::format("{:<12}  {:<16}  {:<30}  {:<16}  {:<8}  {}\n", id.substr(0, 12), s->name,
-                         joined(s->command, 30), ago(s->created), status, s->owner.pid);
+    out.push_back(
+        {{"id", id},
+         {"name", s->name},
+         {"command", s->command},
+         {"created", s->created},
+         {"status", status},
+         {"exit_code", s->exit_code},
+         {"pid", has_init ? nlohmann::json(s->init.pid) : nlohmann::json(nullptr)},
+         {"monitor_pid", o.active ? nlohmann::json(s->monitor.pid) : nlohmann::json(nullptr)}});
+    table += fmt::format("{:<12}  {:<16}  {:<30}  {:<16}  {:<12}  {}\n", id.substr(0, 12), s->name,
+                         joined(s->command, 30), ago(s->created), status,
+                         has_init ? std::to_string(s->init.pid) : "-");
   }
   if (quiet) return 0;
   std::fputs(format == "json" ? (out.dump(2) + "\n").c_str() : table.c_str(), stdout);

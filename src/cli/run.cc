@@ -6,14 +6,66 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 
+#include "cli/common.h"
 #include "cli/verbs.h"
+#include "container/detach.h"
+#include "container/logfile.h"
 #include "container/run.h"
 #include "spec/run_flags.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/parse.h"
 
 namespace nucleus::cli {
 namespace {
+
+struct Lifecycle {
+  bool detach = false, auto_remove = false;
+  std::string restart = "no";
+  std::vector<std::string> log_opts;
+};
+
+void add_lifecycle_flags(CLI::App& app, Lifecycle& l) {
+  app.add_flag("-d,--detach", l.detach, "Run in the background under a monitor; print the ID");
+  app.add_flag("--rm", l.auto_remove, "Remove the container when it exits (-d)");
+  app.add_option("--restart", l.restart, "no | on-failure[:N] | always (-d)");
+  app.add_option("--log-opt", l.log_opts, "max-size=SIZE (default 10m) or max-file=N (default 2)");
+}
+
+Result<container::DetachOptions> detach_options(const Lifecycle& l) {
+  container::DetachOptions o;
+  o.auto_remove = l.auto_remove;
+  o.log_max_size = container::kDefaultLogMaxSize;
+  o.log_max_files = container::kDefaultLogMaxFiles;
+  auto colon = l.restart.find(':');
+  o.restart.mode = l.restart.substr(0, colon);
+  if (o.restart.mode != "no" && o.restart.mode != "always" && o.restart.mode != "on-failure")
+    return fail_invalid("--restart {}: want no, on-failure[:N] or always", l.restart);
+  if (colon != std::string::npos) {
+    auto n = parse::uint(l.restart.substr(colon + 1), 1, 1000000);
+    if (o.restart.mode != "on-failure" || !n)
+      return fail_invalid("--restart {}: a retry count goes with on-failure:N (N >= 1)", l.restart);
+    o.restart.max_retries = static_cast<int>(*n);
+  }
+  if (o.auto_remove && o.restart.mode != "no")
+    return fail_invalid("--rm and --restart {} contradict each other", l.restart);
+  for (const auto& opt : l.log_opts) {
+    auto eq = opt.find('=');
+    std::string key = opt.substr(0, eq), value = eq == std::string::npos ? "" : opt.substr(eq + 1);
+    if (key == "max-size") {
+      auto v = parse::size(value);
+      if (!v || *v < 4096) return fail_invalid("--log-opt {}: want a size of at least 4k", opt);
+      o.log_max_size = *v;
+    } else if (key == "max-file") {
+      auto v = parse::uint(value, 1, 100);
+      if (!v) return fail_invalid("--log-opt {}: want a count from 1 to 100", opt);
+      o.log_max_files = static_cast<int>(*v);
+    } else {
+      return fail_invalid("--log-opt {}: unknown option (max-size, max-file)", opt);
+    }
+  }
+  return o;
+}
 
 void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
   app.add_option("--name", f.name, "Name of the sandbox (unique while it runs)");
@@ -48,36 +100,6 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
   app.add_flag("--debug", debug, "Print debug messages");
 }
 
-std::string new_id() {
-  unsigned char raw[32];
-  if (::getrandom(raw, sizeof raw, 0) != static_cast<ssize_t>(sizeof raw)) std::abort();
-  std::string id;
-  for (unsigned char c : raw) id += fmt::format("{:02x}", c);
-  return id;
-}
-
-spec::Caller caller() {
-  spec::Caller c;
-  c.uid = ::geteuid();
-  long n = ::sysconf(_SC_NPROCESSORS_ONLN);
-  c.ncpu = n > 0 ? static_cast<unsigned>(n) : 1;
-  rlimit nofile{};
-  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0) c.nofile_hard = nofile.rlim_max;
-  rlimit nproc{};
-  if (::getrlimit(RLIMIT_NPROC, &nproc) == 0) c.nproc_hard = nproc.rlim_max;
-  c.id = new_id();
-  c.getenv = [](const std::string& k) -> std::optional<std::string> {
-    const char* v = std::getenv(k.c_str());
-    return v ? std::optional<std::string>(v) : std::nullopt;
-  };
-  return c;
-}
-
-int report(const Error& e) {
-  log::error("{}", e.what());
-  return e.exit_code;
-}
-
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -85,15 +107,10 @@ int run(int argc, char** argv) {
   spec::RunFlags f;
   bool debug = false;
   add_flags(app, f, debug);
+  Lifecycle life;
+  add_lifecycle_flags(app, life);
   app.prefix_command();  // everything from the first non-option on is the command
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    log::error("{}", e.what());
-    return 125;
-  }
+  if (auto code = parse(app, argc, argv)) return *code;
   if (debug) log::set_level(log::Level::kDebug);
   f.command = app.remaining();
   if (!f.command.empty() && f.command.front() == "--") {
@@ -109,8 +126,20 @@ int run(int argc, char** argv) {
     if (!content) return report(content.error().wrap("--env-file"));
     f.env_files.push_back(std::move(*content));
   }
+  auto detach = detach_options(life);
+  if (!detach) return report(detach.error());
+  if (!life.detach && (life.auto_remove || life.restart != "no" || !life.log_opts.empty()))
+    return report(
+        Error::invalid("--rm, --restart and --log-opt go with -d (a foreground run "
+                       "is always removed when it ends)"));
   auto s = spec::from_run_flags(f, caller());
   if (!s) return report(s.error());
+  if (life.detach) {
+    if (auto started = container::run_detached(*s, *detach); !started)
+      return report(started.error());
+    std::printf("%s\n", s->id.c_str());
+    return 0;
+  }
   auto code = container::run(*s);
   if (!code) return report(code.error());
   return *code;

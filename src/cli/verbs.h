@@ -4,7 +4,18 @@
 namespace nucleus::cli {
 
 int run(int argc, char** argv);
+int exec(int argc, char** argv);
 int ps(int argc, char** argv);
+int inspect(int argc, char** argv);
+int logs(int argc, char** argv);
+int wait(int argc, char** argv);
+int stop(int argc, char** argv);
+int kill(int argc, char** argv);
+int pause(int argc, char** argv, bool paused);
+int rm(int argc, char** argv);
+int top(int argc, char** argv);
+int stats(int argc, char** argv);
+int cp(int argc, char** argv);
 int gc(int argc, char** argv);
 int version();
 

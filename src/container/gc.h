@@ -1,5 +1,6 @@
 // Removes what a nucleus that died without cleaning up left behind: the container's cgroups
-// (and any process still in them), its state directory, its name.
+// (and any process still in them), its state directory, its name. Containers that exited
+// normally under a detached monitor stay (as docker keeps them) until `rm`.
 #pragma once
 
 #include <string>
@@ -10,9 +11,7 @@
 
 namespace nucleus::container {
 
-// Collects every container whose owner is gone; returns their IDs.
+// Collects every container whose monitor is gone; returns their IDs.
 Result<std::vector<std::string>> gc(Store& store);
-// Collects one container (its owner must be gone).
-Result<> collect(Store& store, const std::string& id);
 
 }  // namespace nucleus::container

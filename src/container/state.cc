@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,10 +15,6 @@
 
 namespace nucleus::container {
 namespace {
-
-bool valid_id(std::string_view id) {
-  return id.size() == 64 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
 
 std::optional<uint64_t> start_time_of(pid_t pid) {
   auto stat = fs::read_file(fmt::format("/proc/{}/stat", pid));
@@ -30,38 +28,32 @@ std::optional<uint64_t> start_time_of(pid_t pid) {
   return v ? std::optional<uint64_t>(*v) : std::nullopt;
 }
 
-// durable: fsync before the rename. State under /run describes processes and cgroups that do
-// not survive a reboot, so a foreground run skips it (it cost ~1.5 ms on a disk-backed /run);
-// rename alone is atomic for every reader while the system runs.
-Result<> write_atomic(const std::string& dir, const std::string& name, const std::string& data,
-                      bool durable) {
-  std::string tmp = dir + "/." + name + ".tmp";
-  ::unlink(tmp.c_str());  // a stale temp file from a crash; a symlink is removed, not followed
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) return fail_errno("create {}", tmp);
-  if (::write(fd.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size()))
-    return fail_errno("write {}", tmp);
-  if (durable && ::fsync(fd.get()) != 0) return fail_errno("fsync {}", tmp);
-  if (::rename(tmp.c_str(), (dir + "/" + name).c_str()) != 0) return fail_errno("rename {}", tmp);
+Result<> make_private_dir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("create {}", path);
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return fail_errno("stat {}", path);
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
+    return fail_invalid("{} is not a directory owned by uid {}", path, ::geteuid());
   return {};
 }
 
-}  // namespace
-
-ProcessId ProcessId::self() {
-  ProcessId p;
-  p.pid = ::getpid();
-  p.start_time = start_time_of(p.pid).value_or(0);
-  return p;
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
 }
 
-bool ProcessId::alive() const {
-  if (pid <= 0) return false;
-  auto t = start_time_of(pid);
-  return t && *t == start_time;
+// Removes the plain files of a directory, then the directory.
+void remove_tree_flat(const std::string& dir) {
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      if (std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..")
+        ::unlinkat(::dirfd(d), e->d_name, 0);
+    }
+    ::closedir(d);
+  }
+  ::rmdir(dir.c_str());
 }
 
-namespace {
 // Written by hand: this runs on every `run`, and nlohmann's serialiser alone costs ~250 KiB
 // of resident code pages there. Parsing (ps, gc) uses nlohmann.
 std::string quote(std::string_view v) {
@@ -79,16 +71,77 @@ std::string quote(std::string_view v) {
   out.push_back('"');
   return out;
 }
+
+std::string pid_json(const ProcessId& p) {
+  return fmt::format("{{\"pid\":{},\"start_time\":{}}}", p.pid, p.start_time);
+}
+
+ProcessId pid_from(const nlohmann::json& j) {
+  ProcessId p;
+  p.pid = j.at("pid").get<pid_t>();
+  p.start_time = j.at("start_time").get<uint64_t>();
+  return p;
+}
+
 }  // namespace
+
+bool valid_id(std::string_view id) {
+  return id.size() == 64 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+Result<> write_atomic(const std::string& dir, const std::string& name, const std::string& data,
+                      bool durable) {
+  std::string tmp = dir + "/." + name + ".tmp";
+  ::unlink(tmp.c_str());  // a stale temp file from a crash; a symlink is removed, not followed
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd) return fail_errno("create {}", tmp);
+  if (::write(fd.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size()))
+    return fail_errno("write {}", tmp);
+  // State under /run describes processes and cgroups that do not survive a reboot, so the
+  // foreground run skips the fsync (~1.5 ms on a disk-backed /run); rename alone is atomic for
+  // every reader while the system runs.
+  if (durable && ::fsync(fd.get()) != 0) return fail_errno("fsync {}", tmp);
+  if (::rename(tmp.c_str(), (dir + "/" + name).c_str()) != 0) return fail_errno("rename {}", tmp);
+  return {};
+}
+
+ProcessId ProcessId::self() {
+  return of(::getpid());
+}
+
+ProcessId ProcessId::of(pid_t pid) {
+  ProcessId p;
+  p.pid = pid;
+  p.start_time = start_time_of(pid).value_or(0);
+  return p;
+}
+
+bool ProcessId::alive() const {
+  if (pid <= 0) return false;
+  auto t = start_time_of(pid);
+  return t && *t == start_time;
+}
+
+Result<UniqueFd> ProcessId::open() const {
+  if (pid <= 0) return fail_invalid("no process recorded");
+  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  // Checked after opening: the descriptor now pins the process the start time belongs to.
+  if (!fd || !alive()) return fail(Error{ESRCH, fmt::format("process {} is gone", pid)});
+  return fd;
+}
 
 std::string to_json(const State& s) {
   std::string cmd;
   for (const auto& a : s.command) cmd += (cmd.empty() ? "" : ",") + quote(a);
   return fmt::format(
-      "{{\"id\":{},\"name\":{},\"command\":[{}],\"created\":{},"
-      "\"owner\":{{\"pid\":{},\"start_time\":{}}},\"cgroup_path\":{}}}\n",
-      quote(s.id), quote(s.name), cmd, s.created, s.owner.pid, s.owner.start_time,
-      quote(s.cgroup_path));
+      "{{\"id\":{},\"name\":{},\"command\":[{}],\"created\":{},\"status\":{},\"monitor\":{},"
+      "\"init\":{},\"started\":{},\"finished\":{},\"exit_code\":{},\"cgroup_path\":{},"
+      "\"detached\":{},\"auto_remove\":{},\"restart\":{{\"mode\":{},\"max_retries\":{}}},"
+      "\"restart_count\":{},\"stop_requested\":{},\"log_max_size\":{},\"log_max_files\":{}}}\n",
+      quote(s.id), quote(s.name), cmd, s.created, quote(s.status), pid_json(s.monitor),
+      pid_json(s.init), s.started, s.finished, s.exit_code, quote(s.cgroup_path), s.detached,
+      s.auto_remove, quote(s.restart.mode), s.restart.max_retries, s.restart_count,
+      s.stop_requested, s.log_max_size, s.log_max_files);
 }
 
 Result<State> from_json(std::string_view text) {
@@ -100,43 +153,134 @@ Result<State> from_json(std::string_view text) {
     s.name = j.value("name", "");
     s.command = j.value("command", std::vector<std::string>{});
     s.created = j.value("created", int64_t{0});
-    s.owner.pid = j.at("owner").at("pid").get<pid_t>();
-    s.owner.start_time = j.at("owner").at("start_time").get<uint64_t>();
+    s.status = j.value("status", "created");
+    s.monitor = pid_from(j.at("monitor"));
+    if (j.contains("init")) s.init = pid_from(j.at("init"));
+    s.started = j.value("started", int64_t{0});
+    s.finished = j.value("finished", int64_t{0});
+    s.exit_code = j.value("exit_code", -1);
     s.cgroup_path = j.value("cgroup_path", "");
     if (!s.cgroup_path.empty() && s.cgroup_path != "/nucleus/" + s.id)
       return fail_invalid("unexpected cgroup path '{}'", s.cgroup_path);
+    s.detached = j.value("detached", false);
+    s.auto_remove = j.value("auto_remove", false);
+    if (j.contains("restart")) {
+      s.restart.mode = j.at("restart").value("mode", "no");
+      s.restart.max_retries = j.at("restart").value("max_retries", 0);
+    }
+    s.restart_count = j.value("restart_count", 0);
+    s.stop_requested = j.value("stop_requested", false);
+    s.log_max_size = j.value("log_max_size", uint64_t{0});
+    s.log_max_files = j.value("log_max_files", 0);
+    static constexpr std::string_view kStatuses[] = {"created", "running", "restarting", "exited"};
+    if (std::find(std::begin(kStatuses), std::end(kStatuses), s.status) == std::end(kStatuses))
+      return fail_invalid("unknown status '{}'", s.status);
     return s;
   } catch (const std::exception& e) {
     return fail_invalid("corrupted state: {}", e.what());
   }
 }
 
-Result<> Store::create(const State& s, bool durable) {
-  if (::mkdir(root_.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("create {}", root_);
-  std::string dir = root_ + "/" + s.id;
-  if (::mkdir(dir.c_str(), 0700) != 0) return fail_errno("create {}", dir);
-  auto r = write_atomic(dir, "state.json", to_json(s), durable);
-  if (!r) ::rmdir(dir.c_str());
-  return r;
+Result<UniqueFd> Store::lock_names() const {
+  TRY(make_private_dir(root_));
+  TRY(make_private_dir(root_ + "/names"));
+  UniqueFd fd(
+      ::open((root_ + "/names/.lock").c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd) return fail_errno("open {}/names/.lock", root_);
+  if (::flock(fd.get(), LOCK_EX) != 0) return fail_errno("lock {}/names/.lock", root_);
+  return fd;
 }
 
-Result<> Store::update(const State& s) {
+Result<> Store::create(const State& s,
+                       const std::vector<std::pair<std::string, std::string>>& files,
+                       bool durable) {
   if (!valid_id(s.id)) return fail_invalid("invalid container ID '{}'", s.id);
-  return write_atomic(root_ + "/" + s.id, "state.json", to_json(s), true);
+  UniqueFd names;
+  if (!s.name.empty()) {
+    names = TRY(lock_names());
+    auto holder = fs::read_file(root_ + "/names/" + s.name);
+    if (holder && valid_id(*holder) && exists(dir(*holder)))
+      return fail_invalid("the name '{}' is already in use by container {}", s.name,
+                          holder->substr(0, 12));
+  } else {
+    TRY(make_private_dir(root_));
+  }
+  std::string d = dir(s.id);
+  if (::mkdir(d.c_str(), 0700) != 0) return fail_errno("create {}", d);
+  auto written = [&]() -> Result<> {
+    for (const auto& [name, content] : files) TRY(write_atomic(d, name, content, durable));
+    TRY(write_atomic(d, "state.json", to_json(s), durable));
+    if (!s.name.empty()) TRY(write_atomic(root_ + "/names", s.name, s.id, durable));
+    return {};
+  }();
+  if (!written) remove_tree_flat(d);
+  return written;
+}
+
+Result<> Store::update(const State& s, bool durable) {
+  if (!valid_id(s.id)) return fail_invalid("invalid container ID '{}'", s.id);
+  return write_atomic(dir(s.id), "state.json", to_json(s), durable);
+}
+
+Result<State> Store::modify(const std::string& id, const std::function<void(State&)>& change) {
+  UniqueFd held = TRY(lock(id));
+  State s = TRY(load(id));
+  change(s);
+  TRY(update(s));
+  return s;
 }
 
 Result<State> Store::load(const std::string& id) const {
   if (!valid_id(id)) return fail_invalid("invalid container ID '{}'", id);
-  auto text = TRY(fs::read_file(root_ + "/" + id + "/state.json"));
-  return from_json(text).map_error([&](const Error& e) { return e.wrap(id.substr(0, 12)); });
+  auto text = fs::read_file(dir(id) + "/state.json");
+  if (!text) return fail(text.error().wrap(fmt::format("container {}", id.substr(0, 12))));
+  return from_json(*text).map_error([&](const Error& e) { return e.wrap(id.substr(0, 12)); });
 }
 
 Result<> Store::remove(const std::string& id) {
   if (!valid_id(id)) return fail_invalid("invalid container ID '{}'", id);
-  std::string dir = root_ + "/" + id;
-  for (const char* f : {"state.json", ".state.json.tmp"}) ::unlink((dir + "/" + f).c_str());
-  if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) return fail_errno("remove {}", dir);
+  std::string name;
+  if (auto s = load(id)) name = s->name;
+  std::string trash = root_ + "/.trash-" + id;
+  if (::rename(dir(id).c_str(), trash.c_str()) != 0) {
+    if (errno != ENOENT) return fail_errno("move {} aside", dir(id));
+  }
+  if (!name.empty()) {
+    UniqueFd names = TRY(lock_names());
+    std::string nf = root_ + "/names/" + name;
+    if (fs::read_file(nf).value_or("") == id) ::unlink(nf.c_str());
+  }
+  remove_tree_flat(trash);
   return {};
+}
+
+void Store::sweep() const {
+  if (DIR* d = ::opendir(root_.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      if (std::string_view(e->d_name).rfind(".trash-", 0) == 0)
+        remove_tree_flat(root_ + "/" + e->d_name);
+    }
+    ::closedir(d);
+  }
+  auto names = lock_names();
+  if (!names) return;
+  DIR* d = ::opendir((root_ + "/names").c_str());
+  if (d == nullptr) return;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::string nf = root_ + "/names/" + e->d_name;
+    auto holder = fs::read_file(nf);
+    if (!holder || !valid_id(*holder) || !exists(dir(*holder))) ::unlink(nf.c_str());
+  }
+  ::closedir(d);
+}
+
+Result<UniqueFd> Store::lock(const std::string& id) const {
+  if (!valid_id(id)) return fail_invalid("invalid container ID '{}'", id);
+  UniqueFd fd(::open(dir(id).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return fail_errno("container {}", id.substr(0, 12));
+  if (::flock(fd.get(), LOCK_EX) != 0) return fail_errno("lock {}", dir(id));
+  return fd;
 }
 
 std::vector<std::string> Store::ids() const {
@@ -153,14 +297,15 @@ std::vector<std::string> Store::ids() const {
 
 Result<std::string> Store::resolve(const std::string& ref) const {
   if (ref.empty()) return fail_invalid("empty container reference");
+  if (valid_id(ref) && exists(dir(ref))) return ref;
+  // A name: names/<name> holds the ID.
+  if (ref.find('/') == std::string::npos && ref[0] != '.') {
+    auto holder = fs::read_file(root_ + "/names/" + ref);
+    if (holder && valid_id(*holder) && exists(dir(*holder))) return *holder;
+  }
   std::vector<std::string> hits;
   for (const auto& id : ids()) {
-    if (id == ref) return id;
     if (id.rfind(ref, 0) == 0) hits.push_back(id);
-  }
-  for (const auto& id : ids()) {
-    auto s = load(id);
-    if (s && s->name == ref) return id;
   }
   if (hits.size() == 1) return hits[0];
   if (hits.size() > 1)

@@ -1,16 +1,19 @@
 // The state store: one 0700 directory per container under the state root, holding state.json
-// written atomically (temp file created exclusively, fsync, rename; never through a symlink).
-// A recorded pid is trusted only together with its start time, so a reused pid never counts.
+// (and spec.json, the logs) written atomically (temp file created exclusively, fsync, rename;
+// never through a symlink). A recorded pid is trusted only together with its start time, so a
+// reused pid never counts. Names live in names/<name> (the ID), allocated under names/.lock.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "util/result.h"
+#include "util/unique_fd.h"
 
 namespace nucleus::container {
 
@@ -19,40 +22,84 @@ struct ProcessId {
   pid_t pid = 0;
   uint64_t start_time = 0;
   static ProcessId self();
+  static ProcessId of(pid_t pid);
   bool alive() const;
+  // A pidfd for the process, or an error when it is gone (or the pid was reused).
+  Result<UniqueFd> open() const;
+};
+
+struct RestartPolicy {
+  std::string mode = "no";  // no | on-failure | always
+  int max_retries = 0;      // on-failure:N; 0 = no limit
 };
 
 struct State {
   std::string id;
   std::string name;
   std::vector<std::string> command;
-  int64_t created = 0;  // Unix seconds
-  ProcessId owner;      // the nucleus process that monitors the container
-  std::string cgroup_path;
+  int64_t created = 0;       // Unix seconds
+  std::string status;        // created | running | restarting | exited
+  ProcessId monitor;         // the nucleus process that owns the container
+  ProcessId init;            // the container's init, while running
+  int64_t started = 0;       // last start, Unix seconds
+  int64_t finished = 0;      // last exit, Unix seconds
+  int exit_code = -1;        // last exit code (128+N for signal N)
+  std::string cgroup_path;   // /nucleus/<id>, or empty when it runs without a cgroup
+  bool detached = false;     // run -d: kept after exit until `rm` (unless auto_remove)
+  bool auto_remove = false;  // --rm
+  RestartPolicy restart;
+  int restart_count = 0;
+  bool stop_requested = false;  // stop/rm: the monitor must not restart it
+  uint64_t log_max_size = 0;    // bytes per log file before rotation
+  int log_max_files = 0;
 };
+
+// What `ps` shows: the recorded status checked against the live processes.
+struct Observed {
+  std::string status;   // created | running | paused | restarting | exited | dead
+  bool active = false;  // the monitor lives
+};
+Observed observe(const State& s);
 
 class Store {
  public:
   explicit Store(std::string root) : root_(std::move(root)) {}
   const std::string& root() const { return root_; }
+  std::string dir(const std::string& id) const { return root_ + "/" + id; }
 
-  // durable: fsync the state before it becomes visible (see write_atomic in state.cc).
-  Result<> create(const State& s, bool durable = true);
+  // Creates the container's directory with state.json (and `files`, name -> content, first),
+  // taking s.name under the names lock. durable: fsync before it becomes visible.
+  Result<> create(const State& s, const std::vector<std::pair<std::string, std::string>>& files,
+                  bool durable = true);
   // Rewrites the state of an existing container (atomically).
-  Result<> update(const State& s);
+  Result<> update(const State& s, bool durable = true);
+  // Read-modify-write under the container's lock.
+  Result<State> modify(const std::string& id, const std::function<void(State&)>& change);
   Result<State> load(const std::string& id) const;
+  // Removes the directory (moved aside first, so readers never see half of it) and the name.
   Result<> remove(const std::string& id);
   // Every container ID with a state directory, sorted.
   std::vector<std::string> ids() const;
   // A full ID, a unique prefix of one, or a name -> the full ID.
   Result<std::string> resolve(const std::string& ref) const;
+  // Exclusive lock on the container's directory (flock; released with the descriptor).
+  Result<UniqueFd> lock(const std::string& id) const;
+  // Removes what a crashed `rm` left aside and name files that point at no container.
+  void sweep() const;
 
  private:
+  Result<UniqueFd> lock_names() const;
   std::string root_;
 };
 
 // Serialisation, exposed for tests.
 std::string to_json(const State& s);
 Result<State> from_json(std::string_view text);
+bool valid_id(std::string_view id);
+
+// Writes dir/name atomically: temp file created exclusively (O_NOFOLLOW), fsync when durable,
+// rename over the old file.
+Result<> write_atomic(const std::string& dir, const std::string& name, const std::string& data,
+                      bool durable);
 
 }  // namespace nucleus::container

@@ -107,7 +107,12 @@ Result<std::unique_ptr<Plan>> build(const spec::Spec& s, const Host& host) {
   p->host_gid = host.gid;
 
   TRY(add_root_ops(s, *p));
+  TRY(add_process(s, host, *p));
+  return p;
+}
 
+Result<> add_process(const spec::Spec& s, const Host& host, Plan& plan) {
+  Plan* p = &plan;
   p->args = s.process.args;
   p->env = s.process.env;
   for (auto& a : p->args) p->argv.push_back(a.data());
@@ -121,9 +126,7 @@ Result<std::unique_ptr<Plan>> build(const spec::Spec& s, const Host& host) {
   p->terminal = s.process.terminal;
   p->stdin_null = !s.process.open_stdin;
   p->rlimits = s.rlimits;
-
-  TRY(add_policies(s, host, *p));
-  return p;
+  return add_policies(s, host, *p);
 }
 
 }  // namespace nucleus::plan

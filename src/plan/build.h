@@ -23,6 +23,10 @@ Host probe_host();
 
 Result<std::unique_ptr<Plan>> build(const spec::Spec& spec, const Host& host);
 
+// The process part alone (argv/envp, identity, rlimits, seccomp, Landlock, capabilities): what
+// `exec` applies to a new process in an existing container.
+Result<> add_process(const spec::Spec& spec, const Host& host, Plan& plan);
+
 // Pieces of build, exposed for tests.
 Result<> add_root_ops(const spec::Spec& spec, Plan& plan);                         // rootfs.cc
 Result<> add_context_ops(const spec::Context& ctx, Plan& plan);                    // context.cc

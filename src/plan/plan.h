@@ -68,10 +68,18 @@ struct Plan {
   bool terminal = false;
   unsigned short rows = 0, cols = 0;  // the caller's window size, set on the pty before exec
   bool stdin_null = true;
+  // Descriptors the child makes its stdin/stdout/stderr (-1: keep the inherited one).
+  int stdio[3] = {-1, -1, -1};
+  bool die_with_parent = true;  // PR_SET_PDEATHSIG: the workload dies with its monitor
   std::vector<spec::Rlimit> rlimits;
   int last_cap = 40;
   uint64_t cap_keep = 0;  // bit per capability
   bool no_new_privs = true;
+
+  // exec: join the namespaces of this pidfd (the container's init) instead of making new ones;
+  // the process already sits in the init's PID namespace and cgroup when it starts.
+  int join_pidfd = -1;
+  unsigned long join_flags = 0;
 
   // Policies.
   std::vector<sock_filter> seccomp;      // empty: none

@@ -62,6 +62,9 @@ ChildError setup_terminal(const plan::Plan& p, int sync_fd) noexcept {
 
 ChildError setup_stdio(const plan::Plan& p, int sync_fd) noexcept {
   if (::setsid() < 0) return ChildError{errno, "setsid"};
+  for (int fd = 0; fd <= 2; fd++) {
+    if (p.stdio[fd] >= 0 && ::dup2(p.stdio[fd], fd) < 0) return ChildError{errno, "dup stdio"};
+  }
   if (p.terminal) return setup_terminal(p, sync_fd);
   if (p.stdin_null) {
     int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -91,11 +94,8 @@ void reset_signals() noexcept {
   ::_exit(saved == ENOENT ? kExitNotFound : kExitCannotExecute);
 }
 
-}  // namespace
-
-void child_main(plan::Plan& p, int sync_fd) noexcept {
-  // The container dies with nucleus; nothing outlives a killed monitor.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+// A new container: namespaces from clone3; the root, hostname and loopback made here.
+void child_new_container(plan::Plan& p, int sync_fd) noexcept {
   // Without a user namespace the root is built while the parent joins us to the cgroup (a v1
   // attach can take milliseconds); in one, files can only be created once the ID maps exist.
   if (!p.user_namespace) {
@@ -110,6 +110,26 @@ void child_main(plan::Plan& p, int sync_fd) noexcept {
   if (::sethostname(p.hostname.c_str(), p.hostname.size()) != 0)
     fail(sync_fd, ChildError{errno, "sethostname"});
   if (ChildError e = net::child_loopback_up()) fail(sync_fd, e);
+}
+
+// exec: the namespaces of the running container, all in one setns (the user namespace, if
+// any, first by the kernel's ordering). The PID namespace and cgroup came with clone3.
+void child_join_container(const plan::Plan& p, int sync_fd) noexcept {
+  if (!child_wait_go(sync_fd)) ::_exit(kExitSetupFailed);
+  if (::setns(p.join_pidfd, static_cast<int>(p.join_flags)) != 0)
+    fail(sync_fd, ChildError{errno, "join the container's namespaces"});
+}
+
+}  // namespace
+
+void child_main(plan::Plan& p, int sync_fd) noexcept {
+  // The workload dies with nucleus; nothing outlives a killed monitor.
+  if (p.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (p.join_pidfd >= 0) {
+    child_join_container(p, sync_fd);
+  } else {
+    child_new_container(p, sync_fd);
+  }
   if (ChildError e = setup_stdio(p, sync_fd)) fail(sync_fd, e);
   if (::chdir(p.cwd.c_str()) != 0) fail(sync_fd, ChildError{errno, "working directory"});
   if (ChildError e = security::child_set_rlimits(p)) fail(sync_fd, e);

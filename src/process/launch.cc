@@ -75,7 +75,7 @@ Result<> await_exec(int sync_fd, const plan::Plan& p, Launched& out) {
 
 // ID maps, the caller's own work, cgroup (v1), then the go-ahead.
 Result<> release(const plan::Plan& p, const LaunchHooks& hooks, pid_t pid, int sync_fd) {
-  if (p.user_namespace) TRY_CTX(write_id_maps(p, pid), "user namespace");
+  if (p.clone_flags & CLONE_NEWUSER) TRY_CTX(write_id_maps(p, pid), "user namespace");
   if (hooks.after_clone) TRY(hooks.after_clone(pid));
   if (hooks.join_cgroup) TRY(hooks.join_cgroup(pid));
   return send_go(sync_fd);

@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "process/pty.h"
 #include "util/log.h"
 
 namespace nucleus::process {
@@ -47,22 +46,20 @@ Result<> block_forwarded_signals() {
   return {};
 }
 
-Result<ExitStatus> monitor(Launched& child, const MonitorOptions& opts) {
+Result<ExitStatus> monitor(Launched& child, const MonitorOptions& opts, IoPump* io) {
   UniqueFd sfd(::signalfd(-1, &forwarded_signals(), SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sfd) return fail_errno("signalfd");
-  std::optional<PtyRelay> relay;
-  if (child.pty_master) relay.emplace(child.pty_master.get(), opts.relay_stdin);
 
   ExitStatus st;
   int64_t deadline =
       opts.timeout_seconds ? now_ms() + static_cast<int64_t>(opts.timeout_seconds) * 1000 : 0;
   for (;;) {
-    pollfd fds[4] = {
-        {child.pidfd.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}, {-1, 0, 0}, {-1, 0, 0}};
-    if (relay) relay->poll_fds(&fds[2]);
+    pollfd fds[2 + IoPump::kSlots] = {{child.pidfd.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}};
+    for (int i = 2; i < 2 + IoPump::kSlots; i++) fds[i] = {-1, 0, 0};
+    if (io) io->poll_fds(&fds[2]);
     int wait_ms = -1;
     if (deadline) wait_ms = static_cast<int>(std::max<int64_t>(0, deadline - now_ms()));
-    int n = ::poll(fds, 4, wait_ms);
+    int n = ::poll(fds, 2 + IoPump::kSlots, wait_ms);
     if (n < 0 && errno != EINTR) return fail_errno("poll");
     if (deadline && now_ms() >= deadline && !st.timed_out) {
       log::error("timeout: {}s passed, killing the sandbox", opts.timeout_seconds);
@@ -75,19 +72,19 @@ Result<ExitStatus> monitor(Launched& child, const MonitorOptions& opts) {
       signalfd_siginfo si{};
       while (::read(sfd.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
         if (si.ssi_signo == SIGWINCH) {
-          if (relay) relay->resize();
+          if (io) io->resize();
           continue;
         }
         ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), si.ssi_signo, nullptr, 0);
       }
     }
-    if (relay) relay->pump(&fds[2]);
+    if (io) io->pump(&fds[2]);
     if (fds[0].revents & POLLIN) break;
   }
   siginfo_t si{};
   if (::waitid(P_PIDFD, static_cast<id_t>(child.pidfd.get()), &si, WEXITED) != 0)
     return fail_errno("wait for the container init");
-  if (relay) relay->drain();
+  if (io) io->drain();
   st.code = status_code(si);
   return st;
 }

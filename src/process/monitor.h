@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdint>
 
+#include "process/io_pump.h"
 #include "process/launch.h"
 #include "util/result.h"
 
@@ -18,7 +19,6 @@ Result<> block_forwarded_signals();
 
 struct MonitorOptions {
   uint64_t timeout_seconds = 0;
-  bool relay_stdin = false;
 };
 
 struct ExitStatus {
@@ -26,6 +26,7 @@ struct ExitStatus {
   bool timed_out = false;
 };
 
-Result<ExitStatus> monitor(Launched& child, const MonitorOptions& opts);
+// `io` (optional) is pumped until the workload exits, then drained.
+Result<ExitStatus> monitor(Launched& child, const MonitorOptions& opts, IoPump* io);
 
 }  // namespace nucleus::process

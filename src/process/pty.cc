@@ -50,9 +50,10 @@ void PtyRelay::resize() const {
   if (caller_window_size(&ws)) ::ioctl(master_, TIOCSWINSZ, &ws);
 }
 
-void PtyRelay::poll_fds(pollfd* two) const {
-  two[0] = {master_, POLLIN, 0};
-  two[1] = {stdin_open_ ? STDIN_FILENO : -1, POLLIN, 0};
+void PtyRelay::poll_fds(pollfd* slots) const {
+  slots[0] = {master_, POLLIN, 0};
+  slots[1] = {stdin_open_ ? STDIN_FILENO : -1, POLLIN, 0};
+  slots[2] = {-1, 0, 0};
 }
 
 bool PtyRelay::copy_out() {
@@ -63,7 +64,7 @@ bool PtyRelay::copy_out() {
   return true;
 }
 
-void PtyRelay::pump(const pollfd* two) {
+void PtyRelay::pump(const pollfd* two) {  // the first two slots
   if (two[0].revents & POLLIN) copy_out();
   if (two[1].fd >= 0 && (two[1].revents & (POLLIN | POLLHUP | POLLERR))) {
     char buf[16384];

@@ -6,24 +6,25 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 
+#include "process/io_pump.h"
+
 namespace nucleus::process {
 
 // The caller's terminal size (from stdin, else stdout); false when neither is a terminal.
 bool caller_window_size(winsize* ws);
 
-class PtyRelay {
+class PtyRelay : public IoPump {
  public:
   PtyRelay(int master, bool relay_stdin);
-  ~PtyRelay();
+  ~PtyRelay() override;
   PtyRelay(const PtyRelay&) = delete;
   PtyRelay& operator=(const PtyRelay&) = delete;
 
-  // Fills two pollfd slots: the master and (while it is open) stdin.
-  void poll_fds(pollfd* two) const;
-  void pump(const pollfd* two);
-  void resize() const;
-  // After the workload exited: copies what is still buffered in the pty.
-  void drain();
+  // The master and (while it is open) stdin.
+  void poll_fds(pollfd* slots) const override;
+  void pump(const pollfd* slots) override;
+  void resize() const override;
+  void drain() override;
 
  private:
   bool copy_out();

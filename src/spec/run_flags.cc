@@ -220,6 +220,30 @@ Result<> parse_process(const RunFlags& f, const Caller& caller, Spec& s) {
   return {};
 }
 
+}  // namespace
+
+Result<Process> exec_process(const Spec& container, const ExecFlags& f, const Caller& caller) {
+  Process p = container.process;
+  if (f.command.empty()) return fail_invalid("no command given (nucleus exec ID COMMAND...)");
+  p.args = f.command;
+  p.terminal = f.tty;
+  p.open_stdin = f.interactive;
+  if (!f.user.empty()) {
+    p.user = TRY(parse_user(f.user));
+    if (container.user_namespace && (p.user.uid != 0 || p.user.gid != 0))
+      return fail_invalid("-u {}: only root (0) is mapped in a rootless sandbox", f.user);
+  }
+  if (f.tty) set_env(p.env, "TERM=xterm");
+  for (const auto& e : f.env) {
+    std::string kv = TRY(env_entry(e, caller));
+    if (!kv.empty()) set_env(p.env, std::move(kv));
+  }
+  if (!f.workdir.empty()) p.cwd = TRY(container_path(f.workdir, "working directory"));
+  return p;
+}
+
+namespace {
+
 Result<> parse_filesystem(const RunFlags& f, Spec& s) {
   if (!f.rootfs.empty())
     s.rootfs = TRY(container_path(f.rootfs, "--rootfs"));

@@ -46,6 +46,17 @@ inline constexpr uint64_t kMinMemory = 6ull << 20;  // as docker: below this not
 
 Result<Spec> from_run_flags(const RunFlags& flags, const Caller& caller);
 
+// `nucleus exec` flags: a new process in a running container, with the container's policies.
+struct ExecFlags {
+  std::vector<std::string> command, env;
+  std::string workdir, user;
+  bool interactive = false, tty = false;
+};
+
+// The container's process description with the exec flags applied (env added to the
+// container's, working directory and user replaced when given).
+Result<Process> exec_process(const Spec& container, const ExecFlags& flags, const Caller& caller);
+
 // "K=V" lines; blank lines and '#' comments skipped; "K" alone takes the caller's value.
 Result<std::vector<std::string>> parse_env_file(std::string_view content, const Caller& caller);
 

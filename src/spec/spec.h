@@ -60,14 +60,17 @@ struct Resources {
   std::optional<uint64_t> cpu_weight;  // 1..10000 (cgroup v2 scale)
   std::optional<uint64_t> pids;
   std::vector<IoLimit> io;
+  // Long-lived containers: cgroups for usage figures (stats) and the freezer (pause) too.
+  bool accounting = false;
   bool empty() const {
-    return !memory && !memory_swap && !cpu_quota && !cpu_weight && !pids && io.empty();
+    return !memory && !memory_swap && !cpu_quota && !cpu_weight && !pids && io.empty() &&
+           !accounting;
   }
 };
 
 struct Rlimit {
-  int resource;
-  uint64_t soft, hard;
+  int resource = 0;
+  uint64_t soft = 0, hard = 0;
 };
 
 struct Security {

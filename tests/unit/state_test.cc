@@ -19,50 +19,69 @@ class StoreTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(root_); }
   State state(char c, const std::string& name = "") {
-    return State{std::string(64, c), name,
-                 {"sleep", "1"},     1700000000,
-                 ProcessId::self(),  "/nucleus/" + std::string(64, c)};
+    State s;
+    s.id = std::string(64, c);
+    s.name = name;
+    s.command = {"sleep", "1"};
+    s.created = 1700000000;
+    s.status = "running";
+    s.monitor = ProcessId::self();
+    s.cgroup_path = "/nucleus/" + s.id;
+    return s;
   }
   std::string root_;
 };
 
 TEST_F(StoreTest, RoundTrip) {
   Store store(root_);
-  ASSERT_TRUE(store.create(state('a', "web")));
+  ASSERT_TRUE(store.create(state('a', "web"), {}));
   auto s = store.load(std::string(64, 'a'));
   ASSERT_TRUE(s) << s.error().what();
   EXPECT_EQ(s->name, "web");
   EXPECT_EQ(s->command, (std::vector<std::string>{"sleep", "1"}));
   EXPECT_EQ(s->created, 1700000000);
-  EXPECT_TRUE(s->owner.alive());
+  EXPECT_TRUE(s->monitor.alive());
+  EXPECT_EQ(s->status, "running");
   struct stat st {};
   ASSERT_EQ(stat((root_ + "/" + std::string(64, 'a')).c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   ASSERT_EQ(stat((root_ + "/" + std::string(64, 'a') + "/state.json").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_FALSE(store.create(state('a')));  // an ID exists once
+  EXPECT_FALSE(store.create(state('a'), {}));  // an ID exists once
   ASSERT_TRUE(store.remove(std::string(64, 'a')));
   EXPECT_TRUE(store.ids().empty());
 }
 
 TEST(StateJson, EscapesEverything) {
-  State s{std::string(64, 'd'), "n", {"sh", "-c", "echo \"hi\" \\ \n\x01"}, 5, {7, 9}, ""};
+  State s;
+  s.id = std::string(64, 'd');
+  s.name = "n";
+  s.command = {"sh", "-c", "echo \"hi\" \\ \n\x01"};
+  s.status = "exited";
+  s.monitor = {7, 9};
+  s.exit_code = 3;
+  s.restart = {"on-failure", 4};
   auto back = from_json(to_json(s));
   ASSERT_TRUE(back) << back.error().what() << to_json(s);
   EXPECT_EQ(back->command, s.command);
-  EXPECT_EQ(back->owner.pid, 7);
-  EXPECT_EQ(back->owner.start_time, 9u);
+  EXPECT_EQ(back->monitor.pid, 7);
+  EXPECT_EQ(back->monitor.start_time, 9u);
+  EXPECT_EQ(back->exit_code, 3);
+  EXPECT_EQ(back->restart.mode, "on-failure");
+  EXPECT_EQ(back->restart.max_retries, 4);
+  s.status = "bogus";
+  EXPECT_FALSE(from_json(to_json(s)));
 }
 
 TEST_F(StoreTest, ResolvesIdsPrefixesAndNames) {
   Store store(root_);
-  ASSERT_TRUE(store.create(state('a', "alpha")));
+  ASSERT_TRUE(store.create(state('a', "alpha"), {}));
   State b = state('b');
   b.id = std::string(63, 'b') + "c";
-  ASSERT_TRUE(store.create(b));
+  ASSERT_TRUE(store.create(b, {}));
   State c = state('b');
   c.id = std::string(63, 'b') + "d";
-  ASSERT_TRUE(store.create(c));
+  ASSERT_TRUE(store.create(c, {}));
   EXPECT_EQ(*store.resolve("aaaa"), std::string(64, 'a'));
   EXPECT_EQ(*store.resolve("alpha"), std::string(64, 'a'));
   EXPECT_EQ(*store.resolve(c.id), c.id);
@@ -75,19 +94,19 @@ TEST_F(StoreTest, ResolvesIdsPrefixesAndNames) {
 
 TEST_F(StoreTest, CorruptedStateIsAnErrorNotACrash) {
   Store store(root_);
-  ASSERT_TRUE(store.create(state('e')));
+  ASSERT_TRUE(store.create(state('e'), {}));
   std::ofstream(root_ + "/" + std::string(64, 'e') + "/state.json") << "{\"id\": 42";
   auto s = store.load(std::string(64, 'e'));
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().what().find("corrupted state"), std::string::npos);
-  EXPECT_FALSE(from_json("{\"id\": \"../../etc\", \"owner\": {\"pid\": 1, \"start_time\": 1}}"));
+  EXPECT_FALSE(from_json("{\"id\": \"../../etc\", \"monitor\": {\"pid\": 1, \"start_time\": 1}}"));
   EXPECT_FALSE(store.load("../x"));
 }
 
 TEST_F(StoreTest, TempFileSymlinkIsNeverFollowed) {
   Store store(root_);
   State st = state('f', "before");
-  ASSERT_TRUE(store.create(st));
+  ASSERT_TRUE(store.create(st, {}));
   std::string target = root_ + "/target";
   std::ofstream(target) << "precious";
   std::string tmp = root_ + "/" + st.id + "/.state.json.tmp";
@@ -99,6 +118,35 @@ TEST_F(StoreTest, TempFileSymlinkIsNeverFollowed) {
   EXPECT_EQ(store.load(st.id)->name, "after");
   struct stat lst {};
   EXPECT_NE(lstat(tmp.c_str(), &lst), 0);  // the planted link is gone, the temp file renamed
+}
+
+TEST_F(StoreTest, NamesAreUniqueWhileTheContainerExists) {
+  Store store(root_);
+  ASSERT_TRUE(store.create(state('a', "web"), {}));
+  auto again = store.create(state('b', "web"), {});
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().what().find("already in use"), std::string::npos);
+  EXPECT_EQ(store.ids().size(), 1u);  // the loser left nothing
+  ASSERT_TRUE(store.remove(std::string(64, 'a')));
+  EXPECT_TRUE(store.create(state('b', "web"), {}));  // freed by rm
+  // A name whose container vanished (crash between the two removals) is free again.
+  std::filesystem::remove_all(root_ + "/" + std::string(64, 'b'));
+  EXPECT_TRUE(store.create(state('c', "web"), {}));
+  store.sweep();
+  EXPECT_EQ(*store.resolve("web"), std::string(64, 'c'));
+}
+
+TEST_F(StoreTest, ModifyKeepsOtherWritersChanges) {
+  Store store(root_);
+  ASSERT_TRUE(store.create(state('a'), {{"spec.json", "{}"}}));
+  ASSERT_TRUE(store.modify(std::string(64, 'a'), [](State& s) { s.stop_requested = true; }));
+  auto s = store.modify(std::string(64, 'a'), [](State& x) { x.status = "exited"; });
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->stop_requested);
+  EXPECT_TRUE(store.load(std::string(64, 'a'))->stop_requested);
+  EXPECT_TRUE(std::filesystem::exists(root_ + "/" + std::string(64, 'a') + "/spec.json"));
+  ASSERT_TRUE(store.remove(std::string(64, 'a')));
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/" + std::string(64, 'a')));
 }
 
 TEST(ProcessIdTest, DeadOrReusedPidIsNotAlive) {

@@ -1,6 +1,9 @@
 #include "cgroup/v1/manager.h"
 
+#include <fcntl.h>
 #include <signal.h>
+
+#include <algorithm>
 
 #include "cgroup/dir.h"
 #include "util/scope_exit.h"
@@ -56,6 +59,13 @@ Result<> Manager::create(const spec::Resources& r) {
     auto h = hierarchies_.find(c);
     if (h == hierarchies_.end())
       return fail_invalid("the {} controller is not available on this host", c);
+    auto shared = std::find_if(dirs_.begin(), dirs_.end(), [&](const auto& d) {
+      return hierarchies_.at(d.first) == h->second;
+    });
+    if (shared != dirs_.end()) {
+      dirs_[c] = UniqueFd(::fcntl(shared->second.get(), F_DUPFD_CLOEXEC, 0));
+      continue;
+    }
     dirs_[c] = TRY(make_dir(h->second, path_));
   }
   TRY(write_limits(r));

@@ -1,0 +1,73 @@
+#include "cli/common.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "container/root.h"
+#include "util/log.h"
+#include "util/parse.h"
+
+namespace nucleus::cli {
+namespace {
+std::string new_id() {
+  unsigned char raw[32];
+  if (::getrandom(raw, sizeof raw, 0) != static_cast<ssize_t>(sizeof raw)) std::abort();
+  std::string id;
+  for (unsigned char c : raw) id += fmt::format("{:02x}", c);
+  return id;
+}
+
+}  // namespace
+
+spec::Caller caller() {
+  spec::Caller c;
+  c.uid = ::geteuid();
+  long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+  c.ncpu = n > 0 ? static_cast<unsigned>(n) : 1;
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0) c.nofile_hard = nofile.rlim_max;
+  rlimit nproc{};
+  if (::getrlimit(RLIMIT_NPROC, &nproc) == 0) c.nproc_hard = nproc.rlim_max;
+  c.id = new_id();
+  c.getenv = [](const std::string& k) -> std::optional<std::string> {
+    const char* v = std::getenv(k.c_str());
+    return v ? std::optional<std::string>(v) : std::nullopt;
+  };
+  return c;
+}
+
+std::optional<int> parse(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    log::error("{}", e.what());
+    return 125;
+  }
+  return std::nullopt;
+}
+
+int report(const Error& e) {
+  log::error("{}", e.what());
+  return e.exit_code;
+}
+
+container::Store store() {
+  return container::Store(container::state_root());
+}
+
+Result<int> signal_number(const std::string& s) {
+  if (auto n = parse::uint(s, 1, SIGRTMAX)) return static_cast<int>(*n);
+  std::string name = s.rfind("SIG", 0) == 0 ? s.substr(3) : s;
+  for (int sig = 1; sig < NSIG; sig++) {
+    const char* abbrev = ::sigabbrev_np(sig);
+    if (abbrev != nullptr && ::strcasecmp(abbrev, name.c_str()) == 0) return sig;
+  }
+  return fail_invalid("unknown signal '{}'", s);
+}
+
+}  // namespace nucleus::cli

@@ -1,0 +1,25 @@
+// What every verb shares: argument parsing with exit code 125 on bad input, error reporting,
+// and container references (full ID, unique prefix or name).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+
+#include "container/state.h"
+#include "spec/run_flags.h"
+#include "util/result.h"
+
+namespace nucleus::cli {
+
+// Parses; on --help or bad input returns the exit code to end with (0 or 125).
+std::optional<int> parse(CLI::App& app, int argc, char** argv);
+// Logs the error line and returns its exit code.
+int report(const Error& e);
+container::Store store();
+// The caller as flags translation sees it (with a fresh container ID).
+spec::Caller caller();
+// A signal by name ("TERM", "SIGTERM") or number.
+Result<int> signal_number(const std::string& s);
+
+}  // namespace nucleus::cli

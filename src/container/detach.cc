@@ -1,0 +1,236 @@
+#include "container/detach.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "container/abort_point.h"
+#include "container/log_pump.h"
+#include "container/root.h"
+#include "container/start.h"
+#include "process/child.h"
+#include "process/monitor.h"
+#include "spec/spec_json.h"
+#include "util/scope_exit.h"
+
+namespace nucleus::container {
+namespace {
+
+int64_t now() {
+  return static_cast<int64_t>(::time(nullptr));
+}
+
+// The monitor tells `run -d` how the start went over a pipe: "0" or "<exit code> <message>".
+class Report {
+ public:
+  explicit Report(int fd) : fd_(fd) {}
+  int failed(const Error& e) {
+    send(fmt::format("{} {}", e.exit_code, e.what()));
+    return e.exit_code;
+  }
+  void ok() { send("0"); }
+
+ private:
+  void send(const std::string& text) {
+    if (fd_ < 0) return;
+    (void)!::write(fd_, text.data(), text.size());
+    ::close(fd_);
+    fd_ = -1;
+  }
+  int fd_;
+};
+
+// A session of its own, stdio on /dev/null, and no descriptor but the report pipe: the
+// monitor must not hold the caller's pipes (or stray inherited descriptors) open for months.
+void detach_self(int& report_fd) {
+  ::setsid();
+  if (::chdir("/") != 0) std::abort();
+  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd = 0; fd <= 2; fd++) ::dup2(null, fd);
+  ::dup3(report_fd, 3, O_CLOEXEC);
+  report_fd = 3;
+  ::syscall(SYS_close_range, 4, ~0u, 0);
+}
+
+bool wants_restart(const State& s, int code) {
+  if (s.stop_requested) return false;
+  if (s.restart.mode == "always") return true;
+  if (s.restart.mode != "on-failure" || code == 0) return false;
+  return s.restart.max_retries == 0 || s.restart_count < s.restart.max_retries;
+}
+
+// Docker's backoff: 100 ms doubling per quick failure, at most 10 s. False when a stop arrived.
+bool backoff(const Store& store, const std::string& id, int consecutive) {
+  int64_t wait_ms = std::min<int64_t>(100ll << std::min(consecutive, 7), 10000);
+  for (int64_t waited = 0; waited < wait_ms; waited += 50) {
+    auto s = store.load(id);
+    if (!s || s->stop_requested) return false;
+    timespec ts{0, 50L * 1000 * 1000};
+    ::nanosleep(&ts, nullptr);
+  }
+  return true;
+}
+
+struct Pipes {
+  UniqueFd in_r, in_w, out_r, out_w, err_r, err_w;
+  Result<> open(bool with_stdin) {
+    int p[2];
+    auto make = [&](UniqueFd& r, UniqueFd& w) -> Result<> {
+      if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
+      r.reset(p[0]);
+      w.reset(p[1]);
+      return {};
+    };
+    TRY(make(out_r, out_w));
+    TRY(make(err_r, err_w));
+    if (with_stdin) TRY(make(in_r, in_w));  // kept open and silent: `-di` keeps a shell alive
+    ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
+    ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK);
+    return {};
+  }
+};
+
+State initial_state(const spec::Spec& s, const DetachOptions& o) {
+  State st;
+  st.id = s.id;
+  st.name = s.name;
+  st.command = s.process.args;
+  st.created = now();
+  st.status = "created";
+  st.monitor = ProcessId::self();
+  st.cgroup_path = s.cgroup_path;
+  st.detached = true;
+  st.auto_remove = o.auto_remove;
+  st.restart = o.restart;
+  st.log_max_size = o.log_max_size;
+  st.log_max_files = o.log_max_files;
+  return st;
+}
+
+// Records the end of one run; true when the policy restarts it.
+Result<bool> record_exit(Store& store, const std::string& id, int code, cgroup::Manager* cg) {
+  bool restart = wants_restart(TRY(store.load(id)), code);
+  // The last exit: the cgroup goes before the state says "exited", so whoever waited for that
+  // finds nothing running.
+  if (!restart) destroy_cgroup(cg);
+  TRY(store.modify(id, [&](State& x) {
+    x.init = {};
+    x.finished = now();
+    x.exit_code = code;
+    x.status = restart ? "restarting" : "exited";
+    if (restart) x.restart_count++;
+  }));
+  return restart;
+}
+
+// Everything up to the first start fails back to `run -d` (and removes what it made); after
+// that the monitor records each exit in the state.
+Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) {
+  Store store(state_root());
+  TRY(store.create(initial_state(s, o), {{"spec.json", spec::to_json(s)}}));
+  abort_point("create");
+  bool started = false;
+  ScopeExit forget([&] {
+    if (!started) (void)store.remove(s.id);
+  });
+  auto cg = TRY(make_cgroup(s));
+  ScopeExit cleanup([&] { destroy_cgroup(cg.get()); });
+  if (!cg) TRY(store.modify(s.id, [](State& x) { x.cgroup_path.clear(); }));
+  abort_point("cgroup");
+  LogWriter log(store.dir(s.id), o.log_max_size, o.log_max_files);
+  TRY(log.open());
+  Pipes pipes;
+  TRY(pipes.open(s.process.open_stdin && !s.process.terminal));
+  TRY(process::block_forwarded_signals());
+
+  for (int quick_failures = 0;;) {
+    StartOptions so;
+    so.stdio[0] = pipes.in_r ? pipes.in_r.get() : -1;
+    so.stdio[1] = pipes.out_w.get();
+    so.stdio[2] = pipes.err_w.get();
+    so.after_clone = [](pid_t) -> Result<> {
+      abort_point("launch");
+      return {};
+    };
+    auto child = start(s, cg.get(), so);
+    if (!child && !started) return fail(child.error());
+    if (!child) {
+      (void)record_exit(store, s.id, child.error().exit_code, cg.get());
+      break;
+    }
+    int64_t t0 = now();
+    TRY(store.modify(s.id, [&](State& x) {
+      x.status = "running";
+      x.init = ProcessId::of(child->pid);
+      x.started = t0;
+    }));
+    if (!started) {
+      started = true;
+      report.ok();
+      abort_point("started");
+    }
+    int out = child->pty_master ? child->pty_master.get() : pipes.out_r.get();
+    LogPump pump(log, out, child->pty_master ? -1 : pipes.err_r.get());
+    auto status = process::monitor(*child, {s.timeout_seconds}, &pump);
+    auto restart = record_exit(store, s.id, status ? status->code : process::kExitSetupFailed, cg.get());
+    if (!restart || !*restart) break;
+    quick_failures = now() - t0 >= 10 ? 0 : quick_failures + 1;
+    if (!backoff(store, s.id, quick_failures)) {
+      (void)record_exit(store, s.id, status->code, cg.get());  // stopped while waiting
+      break;
+    }
+  }
+  destroy_cgroup(cg.get());
+  if (o.auto_remove) (void)store.remove(s.id);
+  return {};
+}
+
+[[noreturn]] void monitor_main(const spec::Spec& s, const DetachOptions& o, int report_fd) {
+  detach_self(report_fd);
+  Report report(report_fd);
+  auto r = supervise(s, o, report);
+  if (!r) report.failed(r.error());
+  ::_exit(r ? 0 : r.error().exit_code);
+}
+
+Result<> read_report(int fd, const std::string& id) {
+  std::string text;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) text.append(buf, static_cast<size_t>(n));
+  if (text == "0") return {};
+  if (text.empty()) {
+    return fail_invalid(
+        "container {}: its monitor died while starting it (`nucleus rm -f {}` removes what is "
+        "left)",
+        id.substr(0, 12), id.substr(0, 12));
+  }
+  size_t sp = text.find(' ');
+  Error e{0, text.substr(sp + 1)};
+  e.exit_code = std::atoi(text.substr(0, sp).c_str());
+  return fail(e);
+}
+
+}  // namespace
+
+Result<> run_detached(spec::Spec s, const DetachOptions& o) {
+  s.resources.accounting = true;
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
+  UniqueFd r(p[0]), w(p[1]);
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno("fork the monitor");
+  if (pid == 0) {
+    r.reset();
+    monitor_main(s, o, w.release());
+  }
+  w.reset();
+  return read_report(r.get(), s.id);
+}
+
+}  // namespace nucleus::container

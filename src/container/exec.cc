@@ -1,0 +1,95 @@
+#include "container/exec.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <optional>
+
+#include "cgroup/live.h"
+#include "container/abort_point.h"
+#include "plan/build.h"
+#include "process/launch.h"
+#include "process/monitor.h"
+#include "process/pty.h"
+#include "spec/spec_json.h"
+#include "util/fs.h"
+
+namespace nucleus::container {
+namespace {
+
+constexpr unsigned long kJoined =
+    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+
+Result<State> exec_target(const Store& store, const std::string& id) {
+  auto s = TRY(store.load(id));
+  auto o = observe(s);
+  if (o.status != "running")
+    return fail_invalid("container {} is {}: exec needs a running container", id.substr(0, 12),
+                        o.status);
+  return s;
+}
+
+}  // namespace
+
+Result<spec::Spec> load_spec(const Store& store, const std::string& id) {
+  auto text = fs::read_file(store.dir(id) + "/spec.json");
+  if (!text && text.error().code == ENOENT)
+    return fail_invalid("container {} runs in the foreground; exec needs one started with run -d",
+                        id.substr(0, 12));
+  if (!text) return fail(text.error());
+  return spec::spec_from_json(*text);
+}
+
+Result<int> exec(const Store& store, const std::string& id, const spec::Process& process,
+                 bool detach) {
+  auto state = TRY(exec_target(store, id));
+  auto s = TRY(load_spec(store, id));
+  s.process = process;
+  UniqueFd init = TRY(state.init.open());
+
+  plan::Plan p;
+  TRY(plan::add_process(s, plan::probe_host(), p));
+  p.join_pidfd = init.get();
+  p.join_flags = kJoined | (s.user_namespace ? CLONE_NEWUSER : 0);
+  p.user_namespace = s.user_namespace;
+  p.die_with_parent = !detach;
+  UniqueFd null;
+  if (detach) {
+    null.reset(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    p.stdio[0] = p.stdio[1] = p.stdio[2] = null.get();
+  }
+  if (p.terminal) {
+    winsize ws{};
+    if (process::caller_window_size(&ws)) p.rows = ws.ws_row, p.cols = ws.ws_col;
+  }
+
+  // Children of this process are born in the container's PID namespace.
+  if (::setns(init.get(), CLONE_NEWPID) != 0)
+    return fail_errno("join the PID namespace of container {}", id.substr(0, 12));
+  process::LaunchHooks hooks;
+  std::optional<cgroup::Live> cg;
+  UniqueFd cg_dir;
+  if (!state.cgroup_path.empty()) {
+    cg.emplace(cgroup::detect(), state.cgroup_path);
+    cg_dir = TRY(cg->clone_target());
+    if (cg_dir) {
+      hooks.cgroup_fd = cg_dir.get();
+    } else {
+      hooks.join_cgroup = [&](pid_t pid) { return cg->add(pid); };
+    }
+  }
+  hooks.after_clone = [](pid_t) -> Result<> {
+    abort_point("exec");
+    return {};
+  };
+  TRY(process::block_forwarded_signals());
+  auto child = TRY(process::launch(p, hooks));
+  if (detach) return 0;
+  std::optional<process::PtyRelay> relay;
+  if (child.pty_master) relay.emplace(child.pty_master.get(), process.open_stdin);
+  auto status = TRY(process::monitor(child, {}, relay ? &*relay : nullptr));
+  return status.code;
+}
+
+}  // namespace nucleus::container

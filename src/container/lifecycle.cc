@@ -1,0 +1,120 @@
+#include "container/lifecycle.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cgroup/live.h"
+#include "cgroup/manager.h"
+#include "container/abort_point.h"
+
+namespace nucleus::container {
+namespace {
+
+std::string short_id(const std::string& id) {
+  return id.substr(0, 12);
+}
+
+Result<> send(int pidfd, int sig) {
+  if (::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) != 0 && errno != ESRCH)
+    return fail_errno("signal {}", sig);
+  return {};
+}
+
+// Waits up to timeout_ms (-1: forever) for the process behind pidfd to end.
+bool await_exit(int pidfd, int timeout_ms) {
+  pollfd p{pidfd, POLLIN, 0};
+  int n;
+  while ((n = ::poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {
+  }
+  return n > 0;
+}
+
+Result<State> running_state(const Store& store, const std::string& id) {
+  auto s = TRY(store.load(id));
+  auto o = observe(s);
+  if (o.status != "running" && o.status != "paused")
+    return fail_invalid("container {} is not running ({})", short_id(id), o.status);
+  return s;
+}
+
+}  // namespace
+
+Result<State> wait_stopped(const Store& store, const std::string& id) {
+  UniqueFd in(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  if (!in) return fail_errno("inotify");
+  // state.json is replaced by rename: a new entry moved into the directory.
+  if (::inotify_add_watch(in.get(), store.dir(id).c_str(), IN_MOVED_TO | IN_DELETE_SELF) < 0)
+    return fail_errno("watch {}", store.dir(id));
+  for (;;) {
+    auto s = TRY(store.load(id));
+    auto o = observe(s);
+    if (o.status == "exited" || o.status == "dead") return s;
+    UniqueFd monitor;
+    if (auto fd = s.monitor.open()) monitor = std::move(*fd);
+    pollfd fds[2] = {{in.get(), POLLIN, 0}, {monitor.get(), POLLIN, 0}};
+    // The timeout only guards against a missed event; the wake-ups are the two descriptors.
+    if (::poll(fds, 2, 1000) > 0 && (fds[0].revents & POLLIN)) {
+      char buf[4096];
+      while (::read(in.get(), buf, sizeof buf) > 0) {
+      }
+    }
+  }
+}
+
+Result<> signal(const Store& store, const std::string& id, int sig) {
+  auto s = TRY(running_state(store, id));
+  UniqueFd init = TRY(s.init.open());
+  return send(init.get(), sig);
+}
+
+Result<State> stop(Store& store, const std::string& id, unsigned timeout_seconds) {
+  auto s = TRY(store.modify(id, [](State& x) { x.stop_requested = true; }));
+  abort_point("stop");
+  if (auto init = s.init.open()) {
+    if (s.cgroup_path.size() && cgroup::Live(cgroup::detect(), s.cgroup_path).frozen())
+      TRY(pause(store, id, false));  // a frozen process cannot act on SIGTERM
+    TRY(send(init->get(), SIGTERM));
+    if (!await_exit(init->get(), static_cast<int>(timeout_seconds) * 1000))
+      TRY(send(init->get(), SIGKILL));
+  }
+  return wait_stopped(store, id);
+}
+
+Result<> pause(const Store& store, const std::string& id, bool paused) {
+  auto s = TRY(running_state(store, id));
+  if (s.cgroup_path.empty())
+    return fail_invalid("container {} has no cgroup to freeze", short_id(id));
+  return cgroup::Live(cgroup::detect(), s.cgroup_path).freeze(paused);
+}
+
+Result<> remove(Store& store, const std::string& id, bool force) {
+  auto s = store.load(id);
+  if (!s && !force) return fail(s.error().wrap("(rm -f removes it anyway)"));
+  auto layout = cgroup::detect();
+  if (s) {
+    auto o = observe(*s);
+    bool live = o.active && o.status != "exited";
+    if (live && !force)
+      return fail_invalid("container {} is {}: stop it first, or use rm -f", short_id(id),
+                          o.status);
+    if (live) {
+      (void)store.modify(id, [](State& x) { x.stop_requested = true; });
+      // Frozen tasks die only once thawed (cgroup v1).
+      if (!s->cgroup_path.empty()) (void)cgroup::Live(layout, s->cgroup_path).freeze(false);
+      // The monitor first: its init follows it (parent-death signal), and it cannot restart.
+      if (auto monitor = s->monitor.open()) {
+        TRY(send(monitor->get(), SIGKILL));
+        await_exit(monitor->get(), -1);
+      }
+    }
+  }
+  abort_point("rm");
+  TRY(cgroup::remove_leftover(layout, "/nucleus/" + id));
+  abort_point("rm-state");
+  return store.remove(id);
+}
+
+}  // namespace nucleus::container

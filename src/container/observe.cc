@@ -1,0 +1,22 @@
+#include "cgroup/live.h"
+#include "container/state.h"
+
+namespace nucleus::container {
+
+Observed observe(const State& s) {
+  Observed o;
+  o.active = s.monitor.alive();
+  if (s.status == "exited") {
+    o.status = "exited";
+  } else if (!o.active) {
+    o.status = "dead";  // its nucleus was killed; `rm -f` or `gc` removes what is left
+  } else if (s.status == "running" && !s.cgroup_path.empty() &&
+             cgroup::Live(cgroup::detect(), s.cgroup_path).frozen()) {
+    o.status = "paused";
+  } else {
+    o.status = s.status;
+  }
+  return o;
+}
+
+}  // namespace nucleus::container
