@@ -40,6 +40,11 @@ spec::Caller caller() {
 }
 
 std::optional<int> parse(CLI::App& app, int argc, char** argv) {
+  // As docker: every occurrence of a repeatable flag takes exactly one value ("-e A=b sh" keeps
+  // sh as the command).
+  for (CLI::Option* opt : app.get_options()) {
+    if (!opt->get_positional()) opt->allow_extra_args(false);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -63,7 +63,7 @@ int ps(int argc, char** argv) {
          {"name", s->name},
          {"command", s->command},
          {"created", s->created},
-         {"status", status},
+         {"status", o.status},
          {"exit_code", s->exit_code},
          {"pid", has_init ? nlohmann::json(s->init.pid) : nlohmann::json(nullptr)},
          {"monitor_pid", o.active ? nlohmann::json(s->monitor.pid) : nlohmann::json(nullptr)}});

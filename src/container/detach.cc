@@ -176,7 +176,8 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     int out = child->pty_master ? child->pty_master.get() : pipes.out_r.get();
     LogPump pump(log, out, child->pty_master ? -1 : pipes.err_r.get());
     auto status = process::monitor(*child, {s.timeout_seconds}, &pump);
-    auto restart = record_exit(store, s.id, status ? status->code : process::kExitSetupFailed, cg.get());
+    auto restart =
+        record_exit(store, s.id, status ? status->code : process::kExitSetupFailed, cg.get());
     if (!restart || !*restart) break;
     quick_failures = now() - t0 >= 10 ? 0 : quick_failures + 1;
     if (!backoff(store, s.id, quick_failures)) {

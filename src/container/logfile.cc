@@ -44,20 +44,27 @@ void LogWriter::rotate() {
 }
 
 void LogWriter::write(const char* stream, std::string_view data) {
-  if (!fd_) return;
   std::string out;
   std::string stamp = now_rfc3339();
+  // A full disk loses log lines, never the container.
+  auto flush = [&] {
+    if (fd_ && !out.empty() && ::write(fd_.get(), out.data(), out.size()) > 0) size_ += out.size();
+    out.clear();
+  };
   while (!data.empty()) {
     size_t nl = data.find('\n');
     bool whole = nl != std::string_view::npos;
     std::string_view line = data.substr(0, whole ? nl : data.size());
-    out += fmt::format("{} {} {} {}\n", stamp, stream, whole ? 'F' : 'P', line);
+    std::string record = fmt::format("{} {} {} {}\n", stamp, stream, whole ? 'F' : 'P', line);
     data.remove_prefix(whole ? nl + 1 : data.size());
+    if (max_size_ != 0 && size_ + out.size() + record.size() > max_size_ &&
+        size_ + out.size() > 0) {
+      flush();
+      rotate();
+    }
+    out += record;
   }
-  if (max_size_ != 0 && size_ + out.size() > max_size_ && size_ > 0) rotate();
-  if (!fd_) return;
-  // A full disk loses log lines, never the container.
-  if (::write(fd_.get(), out.data(), out.size()) > 0) size_ += out.size();
+  flush();
 }
 
 std::vector<LogEntry> parse_log(std::string_view text) {

@@ -16,6 +16,7 @@
 namespace nucleus::container {
 namespace {
 
+// The start time of a live process; none for a missing or zombie one.
 std::optional<uint64_t> start_time_of(pid_t pid) {
   auto stat = fs::read_file(fmt::format("/proc/{}/stat", pid));
   if (!stat) return std::nullopt;
@@ -23,7 +24,7 @@ std::optional<uint64_t> start_time_of(pid_t pid) {
   size_t rp = stat->rfind(')');
   if (rp == std::string::npos) return std::nullopt;
   auto fields = parse::split(std::string_view(*stat).substr(rp + 2), ' ');
-  if (fields.size() < 20) return std::nullopt;
+  if (fields.size() < 20 || fields[0] == "Z" || fields[0] == "X") return std::nullopt;
   auto v = parse::uint(fields[19], 0, UINT64_MAX);
   return v ? std::optional<uint64_t>(*v) : std::nullopt;
 }

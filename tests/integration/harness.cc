@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -240,7 +241,8 @@ HostState HostState::capture() {
   }
   std::error_code ec;
   for (auto& e : std::filesystem::recursive_directory_iterator("/run/nucleus", ec))
-    if (!e.is_directory()) s.state_files.insert(e.path().string());
+    if (!e.is_directory() && e.path().filename() != ".lock")  // the names lock stays
+      s.state_files.insert(e.path().string());
   DIR* d = opendir("/proc");
   while (dirent* e = d ? readdir(d) : nullptr) {
     pid_t pid = atoi(e->d_name);
@@ -252,7 +254,7 @@ HostState HostState::capture() {
     char state;
     pid_t ppid;
     ss >> state >> ppid;
-    if (ppid == getpid()) s.children.insert(pid);
+    if (ppid == getpid() && state != 'Z') s.children.insert(pid);
   }
   if (d) closedir(d);
   return s;
@@ -260,16 +262,30 @@ HostState HostState::capture() {
 
 void IntegrationTest::SetUp() {
   if (!is_root()) GTEST_SKIP() << "integration tests need root";
+  // Detached monitors outlive the nucleus that forked them: as subreaper the test adopts them,
+  // so one left running shows up among its children.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   before_ = HostState::capture();
 }
 
 void IntegrationTest::TearDown() {
   if (!is_root()) return;
-  HostState after = HostState::capture();
+  // Adopted processes (monitors, exec -d) that were killed may still be exiting: reap them.
+  HostState after;
+  for (int i = 0; i < 100; i++) {
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    after = HostState::capture();
+    if (after.children.empty()) break;
+    usleep(10000);
+  }
   EXPECT_EQ(after.mounts, before_.mounts) << "mounts changed on the host";
   EXPECT_EQ(after.cgroups, before_.cgroups) << "cgroups left on the host";
   EXPECT_EQ(after.state_files, before_.state_files) << "state files left";
-  EXPECT_TRUE(after.children.empty()) << "processes left";
+  std::string left;
+  for (pid_t p : after.children)
+    left += " " + std::to_string(p) + ":" + slurp("/proc/" + std::to_string(p) + "/cmdline");
+  EXPECT_TRUE(after.children.empty()) << "processes left:" << left;
 }
 
 }  // namespace nucleus::testing
