@@ -92,7 +92,11 @@ Result<> pause(const Store& store, const std::string& id, bool paused) {
 
 Result<> remove(Store& store, const std::string& id, bool force) {
   auto s = store.load(id);
-  if (!s && !force) return fail(s.error().wrap("(rm -f removes it anyway)"));
+  if (!s && !force) {
+    Error e = s.error();
+    e.message += " (rm -f removes it anyway)";
+    return fail(e);
+  }
   auto layout = cgroup::detect();
   if (s) {
     auto o = observe(*s);

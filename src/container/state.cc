@@ -246,10 +246,22 @@ Result<> Store::remove(const std::string& id) {
   if (::rename(dir(id).c_str(), trash.c_str()) != 0) {
     if (errno != ENOENT) return fail_errno("move {} aside", dir(id));
   }
-  if (!name.empty()) {
+  {
     UniqueFd names = TRY(lock_names());
-    std::string nf = root_ + "/names/" + name;
-    if (fs::read_file(nf).value_or("") == id) ::unlink(nf.c_str());
+    // A corrupted state names nobody: then look for the name file that holds this ID.
+    std::vector<std::string> candidates;
+    if (!name.empty()) {
+      candidates.push_back(name);
+    } else if (DIR* d = ::opendir((root_ + "/names").c_str())) {
+      while (dirent* e = ::readdir(d)) {
+        if (e->d_name[0] != '.') candidates.emplace_back(e->d_name);
+      }
+      ::closedir(d);
+    }
+    for (const auto& n : candidates) {
+      std::string nf = root_ + "/names/" + n;
+      if (fs::read_file(nf).value_or("") == id) ::unlink(nf.c_str());
+    }
   }
   remove_tree_flat(trash);
   return {};
