@@ -137,7 +137,7 @@ TEST_F(Detached, PauseFreezesEveryProcess) {
 }
 
 TEST_F(Detached, TopAndStatsReadTheCgroup) {
-  std::string id = start({"--memory", "64m", "--", "sh", "-c", "sleep 100 & sleep 100"});
+  std::string id = start({"--memory", "64m", "--", "sh", "-c", "sleep 100 & sleep 100 & wait"});
   usleep(200000);
   std::string top = run({"top", id}).out;
   EXPECT_NE(top.find("sleep 100"), std::string::npos) << top;
