@@ -102,12 +102,14 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
 
 }  // namespace
 
-int run(int argc, char** argv) {
+namespace {
+
+// Parses the command line; the parser (and all it allocated) is gone before anything starts,
+// so a forked monitor does not carry it for the container's lifetime.
+std::optional<int> parse_run(int argc, char** argv, spec::RunFlags& f, Lifecycle& life) {
   CLI::App app{"Run a command in a new sandbox", "nucleus run"};
-  spec::RunFlags f;
   bool debug = false;
   add_flags(app, f, debug);
-  Lifecycle life;
   add_lifecycle_flags(app, life);
   app.prefix_command();  // everything from the first non-option on is the command
   if (auto code = parse(app, argc, argv)) return *code;
@@ -119,6 +121,15 @@ int run(int argc, char** argv) {
     log::error("unknown flag '{}' (see nucleus run --help)", f.command.front());
     return 125;
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  spec::RunFlags f;
+  Lifecycle life;
+  if (auto code = parse_run(argc, argv, f, life)) return *code;
   std::vector<std::string> files = std::move(f.env_files);
   f.env_files.clear();
   for (const auto& path : files) {
@@ -135,9 +146,8 @@ int run(int argc, char** argv) {
   auto s = spec::from_run_flags(f, caller());
   if (!s) return report(s.error());
   if (life.detach) {
-    if (auto started = container::run_detached(*s, *detach); !started)
+    if (auto started = container::run_detached(std::move(*s), *detach); !started)
       return report(started.error());
-    std::printf("%s\n", s->id.c_str());
     return 0;
   }
   auto code = container::run(*s);

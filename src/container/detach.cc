@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "container/abort_point.h"
@@ -15,6 +16,7 @@
 #include "process/child.h"
 #include "process/monitor.h"
 #include "spec/spec_json.h"
+#include "util/memory.h"
 #include "util/scope_exit.h"
 
 namespace nucleus::container {
@@ -131,7 +133,9 @@ Result<bool> record_exit(Store& store, const std::string& id, int code, cgroup::
 // that the monitor records each exit in the state.
 Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) {
   Store store(state_root());
-  TRY(store.create(initial_state(s, o), {{"spec.json", spec::to_json(s)}}));
+  // Not fsynced: the state describes processes that a power loss ends anyway (and /run is
+  // usually a tmpfs); the rename keeps every reader consistent. Exit records are fsynced.
+  TRY(store.create(initial_state(s, o), {{"spec.json", spec::to_json(s)}}, /*durable=*/false));
   abort_point("create");
   bool started = false;
   ScopeExit forget([&] {
@@ -139,7 +143,9 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
   });
   auto cg = TRY(make_cgroup(s));
   ScopeExit cleanup([&] { destroy_cgroup(cg.get()); });
-  if (!cg) TRY(store.modify(s.id, [](State& x) { x.cgroup_path.clear(); }));
+  if (!cg)
+    TRY(store.modify(
+        s.id, [](State& x) { x.cgroup_path.clear(); }, false));
   abort_point("cgroup");
   LogWriter log(store.dir(s.id), o.log_max_size, o.log_max_files);
   TRY(log.open());
@@ -163,11 +169,14 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
       break;
     }
     int64_t t0 = now();
-    TRY(store.modify(s.id, [&](State& x) {
-      x.status = "running";
-      x.init = ProcessId::of(child->pid);
-      x.started = t0;
-    }));
+    TRY(store.modify(
+        s.id,
+        [&](State& x) {
+          x.status = "running";
+          x.init = ProcessId::of(child->pid);
+          x.started = t0;
+        },
+        /*durable=*/false));
     if (!started) {
       started = true;
       report.ok();
@@ -175,7 +184,10 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     }
     int out = child->pty_master ? child->pty_master.get() : pipes.out_r.get();
     LogPump pump(log, out, child->pty_master ? -1 : pipes.err_r.get());
-    auto status = process::monitor(*child, {s.timeout_seconds}, &pump);
+    process::MonitorOptions mo;
+    mo.timeout_seconds = s.timeout_seconds;
+    mo.on_idle = memory::release_startup_pages;  // an idle monitor keeps only its loop resident
+    auto status = process::monitor(*child, mo, &pump);
     auto restart =
         record_exit(store, s.id, status ? status->code : process::kExitSetupFailed, cg.get());
     if (!restart || !*restart) break;
@@ -231,7 +243,9 @@ Result<> run_detached(spec::Spec s, const DetachOptions& o) {
     monitor_main(s, o, w.release());
   }
   w.reset();
-  return read_report(r.get(), s.id);
+  TRY(read_report(r.get(), s.id));
+  std::printf("%s\n", s.id.c_str());
+  return {};
 }
 
 }  // namespace nucleus::container

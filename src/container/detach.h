@@ -18,8 +18,8 @@ struct DetachOptions {
   int log_max_files = 0;
 };
 
-// Returns once the container runs (its ID registered, its command executed), or with the
-// error that prevented it (nothing left behind).
+// Returns once the container runs (its ID registered, its command executed; the ID printed on
+// stdout), or with the error that prevented it (nothing left behind).
 Result<> run_detached(spec::Spec s, const DetachOptions& o);
 
 }  // namespace nucleus::container

@@ -71,7 +71,8 @@ Result<> signal(const Store& store, const std::string& id, int sig) {
 }
 
 Result<State> stop(Store& store, const std::string& id, unsigned timeout_seconds) {
-  auto s = TRY(store.modify(id, [](State& x) { x.stop_requested = true; }));
+  auto s = TRY(store.modify(
+      id, [](State& x) { x.stop_requested = true; }, false));
   abort_point("stop");
   if (auto init = s.init.open()) {
     if (s.cgroup_path.size() && cgroup::Live(cgroup::detect(), s.cgroup_path).frozen())
@@ -105,7 +106,6 @@ Result<> remove(Store& store, const std::string& id, bool force) {
       return fail_invalid("container {} is {}: stop it first, or use rm -f", short_id(id),
                           o.status);
     if (live) {
-      (void)store.modify(id, [](State& x) { x.stop_requested = true; });
       // Frozen tasks die only once thawed (cgroup v1).
       if (!s->cgroup_path.empty()) (void)cgroup::Live(layout, s->cgroup_path).freeze(false);
       // The monitor first: its init follows it (parent-death signal), and it cannot restart.

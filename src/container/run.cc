@@ -46,7 +46,7 @@ Result<int> run(const spec::Spec& s) {
   auto child = TRY(start(s, cg.get(), opts));
   std::optional<process::PtyRelay> relay;
   if (child.pty_master) relay.emplace(child.pty_master.get(), s.process.open_stdin);
-  auto status = TRY(process::monitor(child, {s.timeout_seconds}, relay ? &*relay : nullptr));
+  auto status = TRY(process::monitor(child, {s.timeout_seconds, {}, 0}, relay ? &*relay : nullptr));
   log::debug("{:.2f} ms: workload exited with {}", log::elapsed_ms(), status.code);
   return status.code;
 }

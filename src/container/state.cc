@@ -223,11 +223,12 @@ Result<> Store::update(const State& s, bool durable) {
   return write_atomic(dir(s.id), "state.json", to_json(s), durable);
 }
 
-Result<State> Store::modify(const std::string& id, const std::function<void(State&)>& change) {
+Result<State> Store::modify(const std::string& id, const std::function<void(State&)>& change,
+                            bool durable) {
   UniqueFd held = TRY(lock(id));
   State s = TRY(load(id));
   change(s);
-  TRY(update(s));
+  TRY(update(s, durable));
   return s;
 }
 

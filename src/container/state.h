@@ -74,7 +74,8 @@ class Store {
   // Rewrites the state of an existing container (atomically).
   Result<> update(const State& s, bool durable = true);
   // Read-modify-write under the container's lock.
-  Result<State> modify(const std::string& id, const std::function<void(State&)>& change);
+  Result<State> modify(const std::string& id, const std::function<void(State&)>& change,
+                       bool durable = true);
   Result<State> load(const std::string& id) const;
   // Removes the directory (moved aside first, so readers never see half of it) and the name.
   Result<> remove(const std::string& id);

@@ -12,6 +12,8 @@
 
 #include "util/log.h"
 
+#include <utility>
+
 namespace nucleus::process {
 namespace {
 
@@ -51,6 +53,7 @@ Result<ExitStatus> monitor(Launched& child, const MonitorOptions& opts, IoPump* 
   if (!sfd) return fail_errno("signalfd");
 
   ExitStatus st;
+  std::function<void()> on_idle = opts.on_idle;
   int64_t deadline =
       opts.timeout_seconds ? now_ms() + static_cast<int64_t>(opts.timeout_seconds) * 1000 : 0;
   for (;;) {
@@ -59,7 +62,9 @@ Result<ExitStatus> monitor(Launched& child, const MonitorOptions& opts, IoPump* 
     if (io) io->poll_fds(&fds[2]);
     int wait_ms = -1;
     if (deadline) wait_ms = static_cast<int>(std::max<int64_t>(0, deadline - now_ms()));
+    if (on_idle && (wait_ms < 0 || wait_ms > opts.idle_ms)) wait_ms = opts.idle_ms;
     int n = ::poll(fds, 2 + IoPump::kSlots, wait_ms);
+    if (n == 0 && on_idle) std::exchange(on_idle, nullptr)();
     if (n < 0 && errno != EINTR) return fail_errno("poll");
     if (deadline && now_ms() >= deadline && !st.timed_out) {
       log::error("timeout: {}s passed, killing the sandbox", opts.timeout_seconds);

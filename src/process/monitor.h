@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <cstdint>
+#include <functional>
 
 #include "process/io_pump.h"
 #include "process/launch.h"
@@ -19,6 +20,10 @@ Result<> block_forwarded_signals();
 
 struct MonitorOptions {
   uint64_t timeout_seconds = 0;
+  // Called once, after the loop has had nothing to do for idle_ms (a detached monitor trims
+  // its memory there, when everything start-up touched is behind it).
+  std::function<void()> on_idle;
+  int idle_ms = 1000;
 };
 
 struct ExitStatus {
