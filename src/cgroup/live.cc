@@ -103,7 +103,8 @@ Usage Live::usage() const {
     u.memory = number(d, "memory.current");
     u.memory_limit = number(d, "memory.max");  // "max" does not parse: 0, unlimited
     u.pids = number(d, "pids.current");
-    for (auto line : parse::split(fs::read_file(d + "/io.stat").value_or(""), '\n')) {
+    std::string io = fs::read_file(d + "/io.stat").value_or("");  // the views below point here
+    for (auto line : parse::split(io, '\n')) {
       for (auto field : parse::split(line, ' ')) {
         uint64_t* sum = field.rfind("rbytes=", 0) == 0   ? &u.io_read
                         : field.rfind("wbytes=", 0) == 0 ? &u.io_write

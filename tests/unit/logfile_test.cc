@@ -1,0 +1,71 @@
+#include "container/logfile.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace nucleus::container {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  return std::string((std::istreambuf_iterator<char>(f)), {});
+}
+
+class LogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/nucleus-logtest-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
+
+TEST_F(LogTest, WritesCriLinesAndJoinsPartials) {
+  LogWriter w(dir_, 0, 2);
+  ASSERT_TRUE(w.open());
+  w.write("stdout", "one\ntw");
+  w.write("stdout", "o\n");
+  w.write("stderr", "err\n");
+  std::string text = slurp(dir_ + "/container.log");
+  EXPECT_NE(text.find(" stdout F one\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(" stdout P tw\n"), std::string::npos) << text;
+  auto entries = parse_log(text);
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[1].text, "two");
+  EXPECT_FALSE(entries[1].partial);
+  EXPECT_EQ(entries[2].stream, "stderr");
+  EXPECT_EQ(entries[0].time.size(), std::string("2026-11-29T04:22:49.123456789Z").size());
+  EXPECT_EQ(entries[0].time.back(), 'Z');
+}
+
+TEST_F(LogTest, RotatesAtTheCapAndKeepsMaxFiles) {
+  LogWriter w(dir_, 1000, 3);
+  ASSERT_TRUE(w.open());
+  for (int i = 0; i < 200; i++) w.write("stdout", "line " + std::to_string(i) + "\n");
+  auto files = log_files(dir_);
+  ASSERT_EQ(files.size(), 3u);  // container.log.2, .1, container.log: oldest first
+  EXPECT_EQ(files.back(), dir_ + "/container.log");
+  EXPECT_EQ(files.front(), dir_ + "/container.log.2");
+  for (const auto& f : files) EXPECT_LE(std::filesystem::file_size(f), 1000u) << f;
+  auto last = parse_log(slurp(files.back()));
+  ASSERT_FALSE(last.empty());
+  EXPECT_EQ(last.back().text, "line 199");
+  // One big chunk is split at lines, never written over the cap in one piece.
+  std::string big;
+  for (int i = 0; i < 100; i++) big += "chunk line " + std::to_string(i) + "\n";
+  w.write("stdout", big);
+  for (const auto& f : log_files(dir_)) EXPECT_LE(std::filesystem::file_size(f), 1000u) << f;
+}
+
+TEST(LogParse, SkipsMalformedLines) {
+  auto e = parse_log("garbage\n2026-01-01T00:00:00Z stdin F x\n2026-01-01T00:00:00Z stdout F ok\n");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].text, "ok");
+  EXPECT_EQ(parse_log("2026-01-01T00:00:00Z stdout F \n")[0].text, "");
+}
+
+}  // namespace
+}  // namespace nucleus::container
