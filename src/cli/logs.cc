@@ -88,6 +88,13 @@ int logs(int argc, char** argv) {
   auto st = store();
   auto id = st.resolve(ref);
   if (!id) return report(id.error());
+  auto state = st.load(*id);
+  if (!state) return report(state.error());
+  if (!state->detached)
+    return report(
+        Error::invalid("container {} runs in the foreground: its output goes to the "
+                       "terminal of its nucleus, not to a log",
+                       ref));
   std::string text;
   uint64_t offset = 0;
   for (const auto& f : container::log_files(st.dir(*id))) {

@@ -64,9 +64,14 @@ Result<int> exec(const Store& store, const std::string& id, const spec::Process&
     if (process::caller_window_size(&ws)) p.rows = ws.ws_row, p.cols = ws.ws_col;
   }
 
-  // Children of this process are born in the container's PID namespace.
-  if (::setns(init.get(), CLONE_NEWPID) != 0)
-    return fail_errno("join the PID namespace of container {}", id.substr(0, 12));
+  // Children of this process are born in the container's PID namespace. A non-root caller may
+  // not do that for a rootless container (the namespace belongs to its user namespace): the
+  // child joins it after the user namespace, and forks (see child_join_container).
+  if (::setns(init.get(), CLONE_NEWPID) != 0) {
+    if (errno != EPERM || !s.user_namespace)
+      return fail_errno("join the PID namespace of container {}", id.substr(0, 12));
+    p.join_flags |= CLONE_NEWPID;
+  }
   process::LaunchHooks hooks;
   std::optional<cgroup::Live> cg;
   UniqueFd cg_dir;

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -112,12 +113,42 @@ void child_new_container(plan::Plan& p, int sync_fd) noexcept {
   if (ChildError e = net::child_loopback_up()) fail(sync_fd, e);
 }
 
+// Waits for the workload forked into the PID namespace, passing on the signals the monitor
+// forwards, and exits as it did.
+[[noreturn]] void relay_until_exit(pid_t workload) noexcept {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD})
+    sigaddset(&set, sig);
+  ::sigprocmask(SIG_BLOCK, &set, nullptr);
+  for (;;) {
+    int status = 0;
+    pid_t done = ::waitpid(workload, &status, WNOHANG);
+    if (done == workload && WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
+    if (done == workload && WIFSIGNALED(status)) ::_exit(128 + WTERMSIG(status));
+    if (done < 0 && errno != EINTR) ::_exit(kExitSetupFailed);
+    int sig = ::sigwaitinfo(&set, nullptr);
+    if (sig > 0 && sig != SIGCHLD) ::kill(workload, sig);
+  }
+}
+
 // exec: the namespaces of the running container, all in one setns (the user namespace, if
-// any, first by the kernel's ordering). The PID namespace and cgroup came with clone3.
+// any, first by the kernel's ordering). The PID namespace and cgroup came with clone3 — unless
+// the caller could not join the PID namespace itself (a non-root caller and a rootless
+// container): then it is joined here and a fork puts the workload inside.
 void child_join_container(const plan::Plan& p, int sync_fd) noexcept {
   if (!child_wait_go(sync_fd)) ::_exit(kExitSetupFailed);
   if (::setns(p.join_pidfd, static_cast<int>(p.join_flags)) != 0)
     fail(sync_fd, ChildError{errno, "join the container's namespaces"});
+  if (!(p.join_flags & CLONE_NEWPID)) return;
+  pid_t workload = ::fork();
+  if (workload < 0) fail(sync_fd, ChildError{errno, "fork into the PID namespace"});
+  if (workload == 0) {
+    if (p.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    return;
+  }
+  ::close(sync_fd);  // the workload reports; its execve closes the last copy
+  relay_until_exit(workload);
 }
 
 }  // namespace

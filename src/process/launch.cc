@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -110,8 +111,13 @@ Result<Launched> launch(plan::Plan& p, const LaunchHooks& hooks) {
   out.pidfd.reset(pidfd);
   child_end.reset();
 
+  bool exiting = false;  // the child reported a failure: it exits by itself
   ScopeExit reap([&] {
-    ::syscall(SYS_pidfd_send_signal, out.pidfd.get(), SIGKILL, nullptr, 0);
+    // Given a moment, a child that failed exits on its own, after reaping what it forked (a
+    // workload forked into a PID namespace must not be left as a zombie there).
+    pollfd pf{out.pidfd.get(), POLLIN, 0};
+    if (!exiting || ::poll(&pf, 1, 1000) <= 0)
+      ::syscall(SYS_pidfd_send_signal, out.pidfd.get(), SIGKILL, nullptr, 0);
     siginfo_t si{};
     ::waitid(P_PIDFD, static_cast<id_t>(out.pidfd.get()), &si, WEXITED);
   });
@@ -125,7 +131,10 @@ Result<Launched> launch(plan::Plan& p, const LaunchHooks& hooks) {
     return fail(released.error());
   }
   log::debug("{:.2f} ms: init released (ID maps, cgroup)", log::elapsed_ms());
-  TRY(await_exec(parent_end.get(), p, out));
+  if (auto executed = await_exec(parent_end.get(), p, out); !executed) {
+    exiting = true;
+    return fail(executed.error());
+  }
   reap.dismiss();
   return out;
 }

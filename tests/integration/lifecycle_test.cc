@@ -28,6 +28,9 @@ TEST_F(Lifecycle, PsListsARunningSandbox) {
   EXPECT_NE(out.find("listed"), std::string::npos) << out;
   EXPECT_NE(out.find("running"), std::string::npos) << out;
   EXPECT_NE(out.find("sleep 2"), std::string::npos) << out;
+  RunResult logs = run({"logs", "listed"});
+  EXPECT_EQ(logs.code, 125);
+  EXPECT_NE(logs.err.find("runs in the foreground"), std::string::npos) << logs.err;
   auto json = nlohmann::json::parse(run({"ps", "--format", "json"}).out);
   ASSERT_EQ(json.size(), 1u);
   EXPECT_EQ(json[0]["name"], "listed");
