@@ -61,6 +61,26 @@ std::vector<std::pair<std::string, int64_t>> list_containers(const Layout& layou
   return {ages.begin(), ages.end()};
 }
 
+void remove_in_every_hierarchy(const std::string& path, const std::string& base) {
+  std::vector<std::string> roots = {base};
+  if (DIR* d = ::opendir(base.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      if (e->d_name[0] != '.') roots.push_back(base + "/" + e->d_name);
+    }
+    ::closedir(d);
+  }
+  for (const auto& root : roots) {
+    UniqueFd dir(::open((root + path).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (dir) {
+      for (pid_t pid : read_pids(dir.get())) ::kill(pid, SIGKILL);
+      dir.reset();
+      (void)remove_dir(root, path);  // and the emptied parents
+    } else {
+      ::rmdir((root + "/nucleus").c_str());
+    }
+  }
+}
+
 Result<int> remove_leftover(const Layout& layout, const std::string& path) {
   std::vector<std::string> roots = roots_of(layout);
   int removed = 0;

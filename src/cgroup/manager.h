@@ -40,6 +40,11 @@ std::vector<std::string> roots_of(const Layout& layout);
 // the oldest directory of each.
 std::vector<std::pair<std::string, int64_t>> list_containers(const Layout& layout);
 
+// Kills what runs in `path` and removes it, with the shared /nucleus parent where empty, in
+// every mounted hierarchy, also those nucleus does not use itself (runsc makes its cgroups in
+// all of them).
+void remove_in_every_hierarchy(const std::string& path, const std::string& base = "/sys/fs/cgroup");
+
 // Kills whatever is left in `path` under every hierarchy and removes it: for cgroups whose
 // nucleus died before it could clean up. Returns how many directories were removed.
 Result<int> remove_leftover(const Layout& layout, const std::string& path);

@@ -97,6 +97,11 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
   app.add_option("--timeout", f.timeout, "Kill the sandbox after SECONDS");
   app.add_flag("--allow-degraded-security", f.allow_degraded_security,
                "Run even where the kernel lacks Landlock or seccomp");
+  app.add_option("--runtime", f.runtime, "native (default) or gvisor (runsc: a second kernel)");
+  app.add_option("--gvisor-platform", f.gvisor_platform,
+                 "systrap, ptrace or kvm (default: the best that works here, probed once)");
+  app.add_option("--trust-level", f.trust_level,
+                 "trusted (default) or untrusted (requires --runtime gvisor)");
   app.add_flag("--debug", debug, "Print debug messages");
 }
 

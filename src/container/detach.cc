@@ -133,8 +133,8 @@ Result<bool> record_exit(Store& store, const std::string& id, int code, cgroup::
 // that the monitor records each exit in the state.
 Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) {
   Store store(state_root());
-  // Not fsynced: the state describes processes that a power loss ends anyway (and /run is
-  // usually a tmpfs); the rename keeps every reader consistent. Exit records are fsynced.
+  // fsynced only once the start is reported (Store::sync below), off the critical path; the
+  // rename keeps every reader consistent meanwhile.
   TRY(store.create(initial_state(s, o), {{"spec.json", spec::to_json(s)}}, /*durable=*/false));
   abort_point("create");
   bool started = false;
@@ -180,6 +180,7 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     if (!started) {
       started = true;
       report.ok();
+      store.sync(initial_state(s, o));
       abort_point("started");
     }
     int out = child->pty_master ? child->pty_master.get() : pipes.out_r.get();
@@ -232,6 +233,8 @@ Result<> read_report(int fd, const std::string& id) {
 }  // namespace
 
 Result<> run_detached(spec::Spec s, const DetachOptions& o) {
+  if (s.runtime != spec::Runtime::kNative)
+    return fail_invalid("--runtime gvisor runs in the foreground only, for now (no -d)");
   s.resources.accounting = true;
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");

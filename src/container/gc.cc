@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "backend/gvisor.h"
 #include "cgroup/manager.h"
 #include "util/log.h"
 
@@ -29,6 +30,7 @@ Result<std::vector<std::string>> gc(Store& store) {
     }
     auto o = observe(*s);
     if (o.active) continue;
+    backend::gvisor::collect(id);  // a gVisor sandbox: runsc's state and the bundle
     TRY(cgroup::remove_leftover(layout, "/nucleus/" + id));
     if (o.status == "exited" && !s->auto_remove) continue;  // kept until `rm`
     TRY(store.remove(id));

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "backend/gvisor.h"
 #include "cgroup/live.h"
 #include "cgroup/manager.h"
 #include "container/abort_point.h"
@@ -116,6 +117,7 @@ Result<> remove(Store& store, const std::string& id, bool force) {
     }
   }
   abort_point("rm");
+  backend::gvisor::collect(id);  // a gVisor sandbox outlives its killed nucleus: runsc delete
   TRY(cgroup::remove_leftover(layout, "/nucleus/" + id));
   abort_point("rm-state");
   return store.remove(id);

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "backend/gvisor.h"
 #include "container/root.h"
 #include "container/start.h"
 #include "container/state.h"
@@ -15,6 +16,7 @@
 namespace nucleus::container {
 
 Result<int> run(const spec::Spec& s) {
+  if (s.runtime == spec::Runtime::kGvisor) return backend::gvisor::run(s);
   // Registered while the child builds its root (off the critical path), removed after the
   // cgroup: a nucleus killed at any point leaves a dead state or an orphan cgroup, both of which
   // `nucleus gc` collects. A name already taken fails the registration, and so the start.
@@ -46,7 +48,8 @@ Result<int> run(const spec::Spec& s) {
   auto child = TRY(start(s, cg.get(), opts));
   std::optional<process::PtyRelay> relay;
   if (child.pty_master) relay.emplace(child.pty_master.get(), s.process.open_stdin);
-  auto status = TRY(process::monitor(child, {s.timeout_seconds, {}, 0}, relay ? &*relay : nullptr));
+  auto status =
+      TRY(process::monitor(child, {s.timeout_seconds, {}, 0, {}}, relay ? &*relay : nullptr));
   log::debug("{:.2f} ms: workload exited with {}", log::elapsed_ms(), status.code);
   return status.code;
 }

@@ -268,6 +268,16 @@ Result<> Store::remove(const std::string& id) {
   return {};
 }
 
+void Store::sync(const State& s) const {
+  std::vector<std::string> paths = {dir(s.id) + "/spec.json", dir(s.id) + "/state.json", dir(s.id),
+                                    root_};
+  if (!s.name.empty()) paths.insert(paths.end(), {root_ + "/names/" + s.name, root_ + "/names"});
+  for (const auto& path : paths) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd) ::fsync(fd.get());
+  }
+}
+
 void Store::sweep() const {
   if (DIR* d = ::opendir(root_.c_str())) {
     while (dirent* e = ::readdir(d)) {

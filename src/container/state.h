@@ -77,6 +77,8 @@ class Store {
   Result<State> modify(const std::string& id, const std::function<void(State&)>& change,
                        bool durable = true);
   Result<State> load(const std::string& id) const;
+  // fsyncs the container's files, its directory and its name (after a non-durable create).
+  void sync(const State& s) const;
   // Removes the directory (moved aside first, so readers never see half of it) and the name.
   Result<> remove(const std::string& id);
   // Every container ID with a state directory, sorted.

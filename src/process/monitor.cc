@@ -80,7 +80,11 @@ Result<ExitStatus> monitor(Launched& child, const MonitorOptions& opts, IoPump* 
           if (io) io->resize();
           continue;
         }
-        ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), si.ssi_signo, nullptr, 0);
+        if (opts.forward) {
+          opts.forward(static_cast<int>(si.ssi_signo));
+        } else {
+          ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), si.ssi_signo, nullptr, 0);
+        }
       }
     }
     if (io) io->pump(&fds[2]);

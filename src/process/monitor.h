@@ -24,6 +24,8 @@ struct MonitorOptions {
   // its memory there, when everything start-up touched is behind it).
   std::function<void()> on_idle;
   int idle_ms = 1000;
+  // Delivers a forwarded signal (default: pidfd_send_signal to the child).
+  std::function<void(int)> forward;
 };
 
 struct ExitStatus {

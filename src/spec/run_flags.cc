@@ -296,6 +296,31 @@ Result<std::vector<std::string>> parse_env_file(std::string_view content, const 
   return out;
 }
 
+namespace {
+
+Result<> parse_runtime(const RunFlags& f, Spec& s) {
+  if (f.trust_level != "trusted" && f.trust_level != "untrusted")
+    return fail_invalid("--trust-level {}: want trusted or untrusted", f.trust_level);
+  if (f.runtime == "gvisor") {
+    s.runtime = Runtime::kGvisor;
+  } else if (f.runtime != "native") {
+    return fail_invalid("--runtime {}: want native or gvisor", f.runtime);
+  } else if (f.trust_level == "untrusted") {
+    return fail_invalid("--trust-level untrusted needs --runtime gvisor");
+  }
+  if (!f.gvisor_platform.empty()) {
+    if (s.runtime != Runtime::kGvisor)
+      return fail_invalid("--gvisor-platform goes with --runtime gvisor");
+    if (f.gvisor_platform != "systrap" && f.gvisor_platform != "ptrace" &&
+        f.gvisor_platform != "kvm")
+      return fail_invalid("--gvisor-platform {}: want systrap, ptrace or kvm", f.gvisor_platform);
+    s.gvisor_platform = f.gvisor_platform;
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<Spec> from_run_flags(const RunFlags& f, const Caller& caller) {
   Spec s;
   s.id = caller.id;
@@ -319,6 +344,7 @@ Result<Spec> from_run_flags(const RunFlags& f, const Caller& caller) {
     }));
   s.security.allow_degraded = f.allow_degraded_security;
   s.cgroup_path = "/nucleus/" + s.id;
+  TRY(parse_runtime(f, s));
   return s;
 }
 

@@ -29,6 +29,7 @@ struct RunFlags {
   std::vector<std::string> io_limits;
   std::string timeout;
   bool allow_degraded_security = false;
+  std::string runtime = "native", gvisor_platform, trust_level = "trusted";
 };
 
 // What the translation needs to know about the caller; filled by the CLI, faked by tests.

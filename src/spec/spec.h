@@ -79,6 +79,8 @@ struct Security {
   bool allow_degraded = false;  // run without seccomp/Landlock where the host lacks them
 };
 
+enum class Runtime { kNative, kGvisor };
+
 struct Spec {
   std::string id;        // 64 hex characters
   std::string name;      // optional, unique while the container lives
@@ -95,6 +97,8 @@ struct Spec {
   std::vector<Rlimit> rlimits;
   Security security;
   uint64_t timeout_seconds = 0;  // 0 = none
+  Runtime runtime = Runtime::kNative;
+  std::string gvisor_platform;  // systrap | ptrace | kvm; empty: probed
   std::string cgroup_path;       // absolute under each hierarchy root: /nucleus/<id>
 };
 

@@ -36,7 +36,8 @@ TEST_F(Crash, MonitorKilledAtEachStartStep) {
     RunResult r =
         run({"run", "-d", "--name", name, "--memory", "64m", "--", "sleep", "100"}, abort_at(step));
     if (step == "started") {
-      EXPECT_EQ(r.code, 0) << r.err;  // it had reported the start
+      EXPECT_EQ(r.code, 0) << r.err;  // it had reported the start; it dies a moment later
+      for (int i = 0; i < 300 && status_of(name) != "dead"; i++) usleep(10000);
     } else {
       EXPECT_EQ(r.code, 125);
       EXPECT_NE(r.err.find("monitor died"), std::string::npos) << r.err;
@@ -55,6 +56,7 @@ TEST_F(Crash, MonitorKilledAtEachStartStep) {
 TEST_F(Crash, GcCollectsWhatKilledMonitorsLeft) {
   run({"run", "-d", "--name", "gc1", "--", "sleep", "100"}, abort_at("started"));
   run({"run", "-d", "--name", "gc2", "--memory", "64m", "--", "sleep", "100"}, abort_at("cgroup"));
+  for (int i = 0; i < 300 && status_of("gc1") != "dead"; i++) usleep(10000);
   std::string kept = start({"--name", "kept", "--", "true"});
   run({"wait", kept});
   RunResult gc = run({"gc"});

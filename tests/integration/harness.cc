@@ -241,7 +241,8 @@ HostState HostState::capture() {
   }
   std::error_code ec;
   for (auto& e : std::filesystem::recursive_directory_iterator("/run/nucleus", ec))
-    if (!e.is_directory() && e.path().filename() != ".lock")  // the names lock stays
+    // The names lock and the probed gVisor platform stay by design.
+    if (!e.is_directory() && e.path().filename() != ".lock" && e.path().filename() != "platform")
       s.state_files.insert(e.path().string());
   DIR* d = opendir("/proc");
   while (dirent* e = d ? readdir(d) : nullptr) {

@@ -1,0 +1,192 @@
+#include "backend/gvisor.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend/oci_bundle.h"
+#include "cgroup/manager.h"
+#include "container/root.h"
+#include "container/state.h"
+#include "plan/build.h"
+#include "process/monitor.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/scope_exit.h"
+
+namespace nucleus::backend::gvisor {
+namespace {
+
+std::string gvisor_dir() {
+  return container::state_root() + "/gvisor";
+}
+
+Result<> private_dir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("create {}", path);
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
+    return fail_invalid("{} is not a directory owned by uid {}", path, ::geteuid());
+  return {};
+}
+
+struct Child {
+  pid_t pid = -1;
+  UniqueFd pidfd;
+};
+
+// fork + exec of argv with stdio as given (-1: inherit), signals reset, descriptors above 2
+// closed; in a session of its own when `session`.
+Result<Child> spawn(const std::vector<std::string>& argv, int stdin_fd, bool session) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno("fork");
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (session) ::setsid();
+    if (stdin_fd >= 0) ::dup2(stdin_fd, 0);
+    ::syscall(SYS_close_range, 3, ~0u, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  Child c;
+  c.pid = pid;
+  c.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  return c;
+}
+
+// Runs argv to completion (quietly) within timeout_ms; kills its whole session after that.
+int run_quietly(const std::vector<std::string>& argv, int timeout_ms) {
+  UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  auto c = spawn(argv, null.get(), true);
+  if (!c) return -1;
+  pollfd p{c->pidfd.get(), POLLIN, 0};
+  if (::poll(&p, 1, timeout_ms) <= 0) ::kill(-c->pid, SIGKILL);
+  int st = 0;
+  ::waitpid(c->pid, &st, 0);
+  ::kill(-c->pid, SIGKILL);  // anything of its session still around
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int64_t mtime_of(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_mtime) : 0;
+}
+
+std::string probe_platform(const std::string& runsc) {
+  if (::access("/dev/kvm", R_OK | W_OK) == 0) {
+    std::string root = gvisor_dir() + "/probe";
+    remove_tree(root);
+    int rc = run_quietly(
+        {runsc, "--root", root, "--network", "none", "--platform", "kvm", "do", "/bin/true"}, 5000);
+    remove_tree(root);
+    if (rc == 0) return "kvm";
+    log::debug("gVisor kvm platform does not work here (exit {}): using ptrace", rc);
+  }
+  return "ptrace";
+}
+
+}  // namespace
+
+Result<std::string> find_runsc() {
+  for (const char* path : {"/usr/bin/runsc", "/usr/local/bin/runsc", "/usr/sbin/runsc"}) {
+    struct stat st {};
+    if (::stat(path, &st) != 0) continue;
+    if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+      return fail_invalid("{} is not a root-owned file writable only by root: refusing it", path);
+    return std::string(path);
+  }
+  return fail_invalid(
+      "--runtime gvisor needs runsc (Debian package runsc) in /usr/bin or /usr/local/bin");
+}
+
+Result<std::string> choose_platform(const std::string& runsc, const std::string& requested) {
+  if (!requested.empty()) return requested;
+  TRY(private_dir(container::state_root()));
+  TRY(private_dir(gvisor_dir()));
+  std::string cache = gvisor_dir() + "/platform";
+  std::string key = std::to_string(mtime_of(runsc));
+  if (auto text = fs::read_file(cache)) {
+    auto sp = text->find(' ');
+    if (sp != std::string::npos && text->substr(sp + 1) == key) return text->substr(0, sp);
+  }
+  std::string chosen = probe_platform(runsc);
+  (void)container::write_atomic(gvisor_dir(), "platform", chosen + " " + key, false);
+  log::debug("gVisor platform: {}", chosen);
+  return chosen;
+}
+
+Result<int> run(const spec::Spec& s) {
+  if (::geteuid() != 0) return fail_invalid("--runtime gvisor needs root here");
+  std::string runsc = TRY(find_runsc());
+  std::string platform = TRY(choose_platform(runsc, s.gvisor_platform));
+  TRY(private_dir(container::state_root()));
+  TRY(private_dir(gvisor_dir()));
+  std::string runsc_root = gvisor_dir() + "/runsc", bundle = gvisor_dir() + "/" + s.id;
+  TRY(private_dir(runsc_root));
+  auto plan = TRY(plan::build(s, plan::probe_host()));
+  TRY(write_bundle(s, *plan, bundle));
+  ScopeExit cleanup([&] { collect(s.id); });
+
+  container::Store store(container::state_root());
+  TRY(process::block_forwarded_signals());
+  UniqueFd null;
+  if (!s.process.open_stdin) null.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  auto child = TRY(spawn({runsc, "--root", runsc_root, "--network", "none", "--platform", platform,
+                          "run", "--bundle", bundle, s.id},
+                         null ? null.get() : -1, false));
+  container::State st;
+  st.id = s.id;
+  st.name = s.name;
+  st.command = s.process.args;
+  st.created = st.started = static_cast<int64_t>(::time(nullptr));
+  st.status = "running";
+  st.monitor = container::ProcessId::self();
+  st.init = container::ProcessId::of(child.pid);
+  st.cgroup_path = s.cgroup_path;
+  bool registered = false;
+  ScopeExit unregister([&] {
+    if (registered) (void)store.remove(s.id);
+  });
+  if (auto r = store.create(st, {}, false); !r) {
+    ::kill(child.pid, SIGKILL);
+    ::waitpid(child.pid, nullptr, 0);
+    return fail(r.error());
+  }
+  registered = true;
+  process::Launched launched;
+  launched.pid = child.pid;
+  launched.pidfd = std::move(child.pidfd);
+  process::MonitorOptions mo;
+  mo.timeout_seconds = s.timeout_seconds;
+  // runsc does not pass signals on to the workload: `runsc kill` does.
+  mo.forward = [&](int sig) {
+    run_quietly({runsc, "--root", runsc_root, "kill", s.id, std::to_string(sig)}, 5000);
+  };
+  auto status = TRY(process::monitor(launched, mo, nullptr));
+  return status.code;
+}
+
+void collect(const std::string& id) {
+  std::string bundle = gvisor_dir() + "/" + id;
+  if (::access(bundle.c_str(), F_OK) != 0) return;
+  if (auto runsc = find_runsc())
+    run_quietly({*runsc, "--root", gvisor_dir() + "/runsc", "delete", "--force", id}, 10000);
+  // runsc makes its cgroups in every hierarchy and leaves them (and the shared /nucleus parents)
+  // when it is killed.
+  cgroup::remove_in_every_hierarchy("/nucleus/" + id);
+  remove_tree(bundle);
+}
+
+}  // namespace nucleus::backend::gvisor

@@ -1,0 +1,295 @@
+#include "backend/oci_bundle.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "security/capability_names.h"
+#include "util/parse.h"
+#include "util/scope_exit.h"
+#include "util/unique_fd.h"
+
+#include <functional>
+
+namespace nucleus::backend {
+namespace {
+
+using nlohmann::json;
+using plan::MountOp;
+using plan::OpKind;
+
+std::string rlimit_name(int resource) {
+  switch (resource) {
+    case RLIMIT_NOFILE:
+      return "RLIMIT_NOFILE";
+    case RLIMIT_NPROC:
+      return "RLIMIT_NPROC";
+    case RLIMIT_CORE:
+      return "RLIMIT_CORE";
+    case RLIMIT_STACK:
+      return "RLIMIT_STACK";
+    default:
+      return fmt::format("RLIMIT_{}", resource);
+  }
+}
+
+// gVisor provides /dev's nodes and links itself; host device nodes are never passed in.
+bool device_entry(const MountOp& op) {
+  bool creates =
+      op.kind == OpKind::kBind || op.kind == OpKind::kTouch || op.kind == OpKind::kSymlink;
+  return creates && op.path.rfind("dev/", 0) == 0;
+}
+
+// Below the context's mount point: what the copy holds.
+bool in_context(const std::string& path) {
+  return path.rfind("context/", 0) == 0;
+}
+
+json mount_of(const MountOp& op, const std::string& context_copy) {
+  std::vector<std::string> options;
+  if (op.attrs & MOUNT_ATTR_RDONLY) options.emplace_back("ro");
+  if (op.attrs & MOUNT_ATTR_NOSUID) options.emplace_back("nosuid");
+  if (op.attrs & MOUNT_ATTR_NODEV) options.emplace_back("nodev");
+  if (op.attrs & MOUNT_ATTR_NOEXEC) options.emplace_back("noexec");
+  std::string dest = "/" + op.path;
+  auto with = [&](const char* type, const std::string& source) {
+    for (auto o : parse::split(op.text, ',')) {
+      if (!o.empty()) options.emplace_back(o);
+    }
+    return json{{"destination", dest}, {"type", type}, {"source", source}, {"options", options}};
+  };
+  switch (op.kind) {
+    case OpKind::kBind:
+      options.insert(options.begin(), op.recursive ? "rbind" : "bind");
+      return json{
+          {"destination", dest}, {"type", "bind"}, {"source", op.source}, {"options", options}};
+    case OpKind::kTmpfs:
+      if (op.path == "context" && !context_copy.empty()) {  // the copy, prepared on the host
+        options.insert(options.begin(), "rbind");
+        return json{{"destination", dest},
+                    {"type", "bind"},
+                    {"source", context_copy},
+                    {"options", options}};
+      }
+      return with("tmpfs", "tmpfs");
+    case OpKind::kProc:
+      return with("proc", "proc");
+    case OpKind::kSysfs:
+      return with("sysfs", "sysfs");
+    case OpKind::kDevpts:
+      return with("devpts", "devpts");
+    case OpKind::kMqueue:
+      return with("mqueue", "mqueue");
+    default:
+      return nullptr;
+  }
+}
+
+// A directory below base, reached without symlinks and without leaving base.
+Result<UniqueFd> open_beneath(int base, const std::string& rel) {
+  open_how how{};
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  int fd = static_cast<int>(
+      ::syscall(SYS_openat2, base, rel.empty() ? "." : rel.c_str(), &how, sizeof how));
+  if (fd < 0) return fail_errno("bundle: open {}", rel);
+  return UniqueFd(fd);
+}
+
+Result<> write_all(int fd, std::string_view data, const std::string& what) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno("bundle: write {}", what);
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return {};
+}
+
+Result<> copy_in(int src_dir, const MountOp& op, int parent, const std::string& name) {
+  auto [dir, file] = [&] {
+    size_t slash = op.source.rfind('/');
+    return slash == std::string::npos
+               ? std::pair<std::string, std::string>{"", op.source}
+               : std::pair<std::string, std::string>{op.source.substr(0, slash),
+                                                     op.source.substr(slash + 1)};
+  }();
+  UniqueFd from_dir = TRY(open_beneath(src_dir, dir));
+  UniqueFd in(::openat(from_dir.get(), file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!in) return fail_errno("--context: read {}", op.source);
+  UniqueFd out(::openat(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                        op.mode));
+  if (!out) return fail_errno("bundle: create {}", op.path);
+  char buf[65536];
+  ssize_t n;
+  while ((n = ::read(in.get(), buf, sizeof buf)) > 0)
+    TRY(write_all(out.get(), std::string_view(buf, static_cast<size_t>(n)), op.path));
+  if (n < 0) return fail_errno("--context: read {}", op.source);
+  return {};
+}
+
+// What the native child would create in the new root, created on the host instead.
+Result<> create(const MountOp& op, int rootfd, int ctxfd, int ctx_src) {
+  int base = rootfd;
+  std::string rel = op.path;
+  if (ctxfd >= 0 && in_context(op.path)) {
+    base = ctxfd;
+    rel = op.path.substr(8);
+  }
+  size_t slash = rel.rfind('/');
+  std::string name = slash == std::string::npos ? rel : rel.substr(slash + 1);
+  UniqueFd parent = TRY(open_beneath(base, slash == std::string::npos ? "" : rel.substr(0, slash)));
+  int p = parent.get();
+  switch (op.kind) {
+    case OpKind::kMkdir:
+      if (::mkdirat(p, name.c_str(), op.mode) != 0 && errno != EEXIST)
+        return fail_errno("bundle: mkdir {}", op.path);
+      return {};
+    case OpKind::kTouch: {
+      UniqueFd fd(::openat(p, name.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
+      if (!fd) return fail_errno("bundle: create {}", op.path);
+      return {};
+    }
+    case OpKind::kSymlink:
+      if (::symlinkat(op.text.c_str(), p, name.c_str()) != 0 && errno != EEXIST)
+        return fail_errno("bundle: symlink {}", op.path);
+      return {};
+    case OpKind::kWriteFile: {
+      UniqueFd fd(::openat(p, name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                           op.mode));
+      if (!fd) return fail_errno("bundle: create {}", op.path);
+      return write_all(fd.get(), op.text, op.path);
+    }
+    case OpKind::kCopyFile:
+      return copy_in(ctx_src, op, p, name);
+    default:
+      return {};
+  }
+}
+
+json capabilities(const spec::Spec& s) {
+  std::vector<std::string> caps;
+  for (int c : s.process.cap_keep)
+    caps.push_back(fmt::format("CAP_{}", security::capability_name(c)));
+  json out = {{"bounding", caps}, {"effective", caps}, {"permitted", caps}};
+  if (s.process.user.uid != 0) out["ambient"] = caps;
+  return out;
+}
+
+json resources(const spec::Resources& r) {
+  json out = json::object();
+  if (r.memory) {
+    out["memory"] = {{"limit", *r.memory}};
+    if (!r.memory_swap) out["memory"]["swap"] = *r.memory;
+    if (r.memory_swap) out["memory"]["swap"] = *r.memory_swap;
+  }
+  if (r.cpu_quota) out["cpu"] = {{"quota", *r.cpu_quota}, {"period", r.cpu_period}};
+  if (r.pids) out["pids"] = {{"limit", *r.pids}};
+  return out;
+}
+
+}  // namespace
+
+std::string oci_config(const spec::Spec& s, const plan::Plan& p, const std::string& root_path,
+                       const std::string& context_copy) {
+  json rlimits = json::array();
+  for (const auto& r : s.rlimits)
+    rlimits.push_back({{"type", rlimit_name(r.resource)}, {"soft", r.soft}, {"hard", r.hard}});
+  json mounts = json::array(), masked = json::array(), readonly = json::array();
+  for (const auto& op : p.mounts) {
+    if (device_entry(op)) continue;
+    if (op.kind == OpKind::kMask) masked.push_back("/" + op.path);
+    if (op.kind == OpKind::kReadonly) readonly.push_back("/" + op.path);
+    if (json m = mount_of(op, context_copy); !m.is_null()) mounts.push_back(std::move(m));
+  }
+  json namespaces = json::array();
+  for (const char* ns : {"pid", "network", "ipc", "uts", "mount"})
+    namespaces.push_back({{"type", ns}});
+  json config = {{"ociVersion", "1.0.2"},
+                 {"process",
+                  {{"terminal", s.process.terminal},
+                   {"user", {{"uid", s.process.user.uid}, {"gid", s.process.user.gid}}},
+                   {"args", s.process.args},
+                   {"env", s.process.env},
+                   {"cwd", s.process.cwd},
+                   {"capabilities", capabilities(s)},
+                   {"rlimits", rlimits},
+                   {"noNewPrivileges", s.process.no_new_privileges}}},
+                 {"root", {{"path", root_path}, {"readonly", p.root_readonly}}},
+                 {"hostname", s.hostname},
+                 {"mounts", mounts},
+                 {"linux",
+                  {{"namespaces", namespaces},
+                   {"cgroupsPath", s.cgroup_path},
+                   {"resources", resources(s.resources)},
+                   {"maskedPaths", masked},
+                   {"readonlyPaths", readonly}}}};
+  return config.dump(2) + "\n";
+}
+
+Result<> write_bundle(const spec::Spec& s, const plan::Plan& p, const std::string& bundle_dir) {
+  if (::mkdir(bundle_dir.c_str(), 0700) != 0) return fail_errno("create {}", bundle_dir);
+  ScopeExit undo([&] { remove_tree(bundle_dir); });
+  UniqueFd bundle(::open(bundle_dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!bundle) return fail_errno("open {}", bundle_dir);
+  std::string root_path = p.root_source;
+  UniqueFd rootfd;
+  if (root_path.empty()) {
+    root_path = bundle_dir + "/rootfs";
+    if (::mkdirat(bundle.get(), "rootfs", 0755) != 0) return fail_errno("create {}", root_path);
+    rootfd = TRY(open_beneath(bundle.get(), "rootfs"));
+  } else {
+    UniqueFd fd(::open(root_path.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return fail_errno("--rootfs {}", root_path);
+    rootfd = std::move(fd);
+  }
+  std::string context_copy;
+  UniqueFd ctxfd, ctx_src;
+  if (s.context && s.context->mode == spec::ContextMode::kCopy) {
+    context_copy = bundle_dir + "/context";
+    if (::mkdirat(bundle.get(), "context", 0755) != 0) return fail_errno("create {}", context_copy);
+    ctxfd = TRY(open_beneath(bundle.get(), "context"));
+    ctx_src.reset(::open(p.context_source.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!ctx_src) return fail_errno("--context {}", p.context_source);
+  }
+  for (const auto& op : p.mounts) {
+    if (device_entry(op)) continue;
+    TRY(create(op, rootfd.get(), ctxfd ? ctxfd.get() : -1, ctx_src ? ctx_src.get() : -1));
+  }
+  UniqueFd cfg(::openat(bundle.get(), "config.json",
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!cfg) return fail_errno("create {}/config.json", bundle_dir);
+  TRY(write_all(cfg.get(), oci_config(s, p, root_path, context_copy), "config.json"));
+  undo.dismiss();
+  return {};
+}
+
+void remove_tree(const std::string& dir) {
+  std::function<void(int, const char*)> remove_at = [&](int parent, const char* name) {
+    UniqueFd fd(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd) {
+      DIR* d = ::fdopendir(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+      std::vector<std::string> names;
+      while (dirent* e = d ? ::readdir(d) : nullptr) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") names.push_back(n);
+      }
+      if (d) ::closedir(d);
+      for (const auto& n : names) {
+        if (::unlinkat(fd.get(), n.c_str(), 0) != 0 && (errno == EISDIR || errno == EPERM))
+          remove_at(fd.get(), n.c_str());
+      }
+    }
+    ::unlinkat(parent, name, AT_REMOVEDIR);
+  };
+  remove_at(AT_FDCWD, dir.c_str());
+}
+
+}  // namespace nucleus::backend

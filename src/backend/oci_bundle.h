@@ -1,0 +1,26 @@
+// A Spec as an OCI bundle, for runtimes that take one (gVisor's runsc): config.json, and a root
+// directory holding what nucleus would create in the container's root (mount points, the
+// generated /etc, the context copy). The plan's mount operations are translated one by one,
+// so both runtimes get the same filesystem.
+#pragma once
+
+#include <string>
+
+#include "plan/plan.h"
+#include "spec/spec.h"
+#include "util/result.h"
+
+namespace nucleus::backend {
+
+// Creates bundle_dir (0700, must not exist) with config.json and, for the agent root, rootfs/;
+// a context copy goes to context/. Nothing is followed through a symlink.
+Result<> write_bundle(const spec::Spec& s, const plan::Plan& p, const std::string& bundle_dir);
+
+// config.json alone (exposed for tests): root_path is the bundle's root directory.
+std::string oci_config(const spec::Spec& s, const plan::Plan& p, const std::string& root_path,
+                       const std::string& context_copy);
+
+// Removes a bundle directory tree without following symlinks; a missing one is fine.
+void remove_tree(const std::string& dir);
+
+}  // namespace nucleus::backend

@@ -1,0 +1,121 @@
+// --runtime gvisor: the same sandbox under runsc (Debian's runsc; ptrace platform here). Skipped
+// with the reason when runsc is absent.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "detached.h"
+
+namespace nucleus::testing {
+namespace {
+
+class Gvisor : public IntegrationTest {
+ protected:
+  void SetUp() override {
+    IntegrationTest::SetUp();
+    if (access("/usr/bin/runsc", X_OK) != 0) GTEST_SKIP() << "runsc is not installed";
+  }
+};
+
+std::vector<std::string> gv(std::vector<std::string> args) {
+  args.insert(args.begin(), {"run", "--runtime", "gvisor"});
+  return args;
+}
+
+TEST_F(Gvisor, IsolatedLikeANativeSandbox) {
+  TempDir host;
+  std::string marker = host.file("marker", "secret");
+  RunResult r = run(gv({"--", "sh", "-c",
+                        "echo pid=$$; id -u; grep CapEff /proc/self/status; "
+                        "touch /x 2>/dev/null || echo root-ro; touch /tmp/y && echo tmp-rw; "
+                        "cat " +
+                            marker +
+                            " 2>/dev/null || echo marker-invisible; "
+                            "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; exit 3"}));
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_EQ(r.out, "pid=1\n0\nCapEff:\t0000000000000000\nroot-ro\ntmp-rw\nmarker-invisible\nlo\n");
+}
+
+TEST_F(Gvisor, ProbeSeesTheSameFilesystemPolicy) {
+  RunResult raw;
+  auto j = probe({"--runtime", "gvisor"},
+                 {"write=/tmp/a", "write=/dev/shm/a", "write=/usr/x", "write=/etc/passwd",
+                  "write=/context/x", "read=/etc/shadow"},
+                 &raw);
+  EXPECT_EQ(raw.code, 0) << raw.err;
+  auto& c = j["checks"];
+  EXPECT_EQ(c["write=/tmp/a"], 0);
+  EXPECT_EQ(c["write=/dev/shm/a"], 0);
+  for (const char* k :
+       {"write=/usr/x", "write=/etc/passwd", "write=/context/x", "read=/etc/shadow"})
+    EXPECT_NE(c[k], 0) << k;
+  EXPECT_EQ(j["uid"], 0);
+  EXPECT_EQ(j["cap_eff"], "0000000000000000");
+}
+
+TEST_F(Gvisor, EnvContextAndVolumes) {
+  TempDir ctx;
+  ctx.file("in.txt", "from the host\n");
+  ctx.file(".env", "SECRET=1\n");
+  TempDir vol;
+  vol.file("v.txt", "volume\n");
+  RunResult r = run(gv({"--context", ctx.path(), "-v", vol.path() + ":/data:ro", "-e", "FOO=bar",
+                        "--", "sh", "-c",
+                        "cat in.txt; test -e .env || echo no-env; echo changed > in.txt; "
+                        "cat in.txt; cat /data/v.txt; echo $FOO; pwd"}));
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "from the host\nno-env\nchanged\nvolume\nbar\n/context\n");
+  std::ifstream in(ctx.path() + "/in.txt");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), "from the host\n");
+}
+
+TEST_F(Gvisor, SignalsAndTimeout) {
+  RunOptions o;
+  o.signal_after_ready = SIGTERM;
+  RunResult raw;
+  probe({"--runtime", "gvisor"}, {"wait-signal"}, &raw, o);
+  EXPECT_EQ(raw.code, 100 + SIGTERM) << raw.err;  // delivered through runsc kill
+  EXPECT_EQ(run(gv({"--timeout", "1", "--", "sleep", "30"})).code, 137);
+}
+
+TEST_F(Gvisor, TwoSandboxesAtOnce) {
+  RunResult a, b;
+  std::thread ta([&] { a = run(gv({"--", "sh", "-c", "sleep 0.5; echo a"})); });
+  std::thread tb([&] { b = run(gv({"--", "sh", "-c", "sleep 0.5; echo b"})); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(a.out, "a\n") << a.err;
+  EXPECT_EQ(b.out, "b\n") << b.err;
+}
+
+TEST_F(Gvisor, AKilledNucleusIsCollected) {
+  pid_t pid = spawn(gv({"--name", "gv-victim", "--memory", "64m", "--", "sleep", "30"}));
+  std::string ps;
+  for (int i = 0; i < 500 && ps.find("gv-victim") == std::string::npos; i++) {
+    ps = run({"ps"}).out;
+    usleep(10000);
+  }
+  usleep(300000);  // the sandbox is up
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  EXPECT_NE(run({"ps", "-a"}).out.find("dead"), std::string::npos);
+  EXPECT_EQ(run({"rm", "-f", "gv-victim"}).code, 0);  // runsc delete, cgroups, bundle, state
+}
+
+TEST_F(Gvisor, BadRuntimeFlags) {
+  EXPECT_EQ(run({"run", "--trust-level", "untrusted", "--", "true"}).code, 125);
+  EXPECT_EQ(run({"run", "--runtime", "bogus", "--", "true"}).code, 125);
+  EXPECT_EQ(run({"run", "--gvisor-platform", "kvm", "--", "true"}).code, 125);
+  EXPECT_EQ(run(gv({"--gvisor-platform", "nope", "--", "true"})).code, 125);
+  EXPECT_EQ(run(gv({"--trust-level", "untrusted", "--", "true"})).code, 0);
+  RunResult detached = run(gv({"-d", "--", "sleep", "1"}));
+  EXPECT_EQ(detached.code, 125);  // not silently native
+  EXPECT_NE(detached.err.find("foreground only"), std::string::npos) << detached.err;
+}
+
+}  // namespace
+}  // namespace nucleus::testing
