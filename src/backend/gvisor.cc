@@ -137,7 +137,12 @@ Result<int> run(const spec::Spec& s) {
   TRY(private_dir(runsc_root));
   auto plan = TRY(plan::build(s, plan::probe_host()));
   TRY(write_bundle(s, *plan, bundle));
-  ScopeExit cleanup([&] { collect(s.id); });
+  bool runsc_finished = false;  // runsc run deletes its own sandbox when it ends by itself
+  ScopeExit cleanup([&] {
+    if (!runsc_finished) return collect(s.id);
+    cgroup::remove_in_every_hierarchy("/nucleus/" + s.id);
+    remove_tree(bundle);
+  });
 
   container::Store store(container::state_root());
   TRY(process::block_forwarded_signals());
@@ -175,6 +180,7 @@ Result<int> run(const spec::Spec& s) {
     run_quietly({runsc, "--root", runsc_root, "kill", s.id, std::to_string(sig)}, 5000);
   };
   auto status = TRY(process::monitor(launched, mo, nullptr));
+  runsc_finished = !status.timed_out;
   return status.code;
 }
 
