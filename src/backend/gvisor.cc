@@ -135,8 +135,11 @@ Result<int> run(const spec::Spec& s) {
   TRY(private_dir(gvisor_dir()));
   std::string runsc_root = gvisor_dir() + "/runsc", bundle = gvisor_dir() + "/" + s.id;
   TRY(private_dir(runsc_root));
+  log::debug("{:.2f} ms: runsc {} found, platform {}", log::elapsed_ms(), runsc, platform);
   auto plan = TRY(plan::build(s, plan::probe_host()));
+  log::debug("{:.2f} ms: plan built", log::elapsed_ms());
   TRY(write_bundle(s, *plan, bundle));
+  log::debug("{:.2f} ms: bundle written", log::elapsed_ms());
   bool runsc_finished = false;  // runsc run deletes its own sandbox when it ends by itself
   ScopeExit cleanup([&] {
     if (!runsc_finished) return collect(s.id);
@@ -170,6 +173,7 @@ Result<int> run(const spec::Spec& s) {
     return fail(r.error());
   }
   registered = true;
+  log::debug("{:.2f} ms: runsc started, state registered", log::elapsed_ms());
   process::Launched launched;
   launched.pid = child.pid;
   launched.pidfd = std::move(child.pidfd);
@@ -181,6 +185,7 @@ Result<int> run(const spec::Spec& s) {
   };
   auto status = TRY(process::monitor(launched, mo, nullptr));
   runsc_finished = !status.timed_out;
+  log::debug("{:.2f} ms: runsc exited with {}", log::elapsed_ms(), status.code);
   return status.code;
 }
 
