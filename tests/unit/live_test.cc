@@ -5,21 +5,17 @@
 #include <filesystem>
 #include <fstream>
 
+#include "helpers.h"
+
 namespace nucleus::cgroup {
 namespace {
 
-class LiveTest : public ::testing::Test {
+class LiveTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/nucleus-livetest-XXXXXX";
-    root_ = mkdtemp(tmpl);
-  }
-  void TearDown() override { std::filesystem::remove_all(root_); }
   void put(const std::string& rel, const std::string& content) {
-    std::filesystem::create_directories(std::filesystem::path(root_ + rel).parent_path());
-    std::ofstream(root_ + rel) << content;
+    std::filesystem::create_directories(std::filesystem::path(dir_ + rel).parent_path());
+    std::ofstream(dir_ + rel) << content;
   }
-  std::string root_;
 };
 
 TEST_F(LiveTest, ReadsV2Usage) {
@@ -32,7 +28,7 @@ TEST_F(LiveTest, ReadsV2Usage) {
   put("/nucleus/c/cgroup.procs", "12\n5\n");
   Layout l;
   l.mode = Mode::kV2;
-  l.v2_root = root_;
+  l.v2_root = dir_;
   Live live(l, "/nucleus/c");
   auto u = live.usage();
   EXPECT_EQ(u.cpu_usec, 1500u);
@@ -56,7 +52,7 @@ TEST_F(LiveTest, ReadsV1Usage) {
   put("/freezer/nucleus/c/freezer.state", "THAWED\n");
   Layout l;
   l.mode = Mode::kV1;
-  for (const char* c : {"cpuacct", "memory", "pids", "blkio", "freezer"}) l.v1[c] = root_ + "/" + c;
+  for (const char* c : {"cpuacct", "memory", "pids", "blkio", "freezer"}) l.v1[c] = dir_ + "/" + c;
   Live live(l, "/nucleus/c");
   auto u = live.usage();
   EXPECT_EQ(u.cpu_usec, 2000u);

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "helpers.h"
+
 namespace nucleus::container {
 namespace {
 
@@ -13,15 +15,7 @@ std::string slurp(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(f)), {});
 }
 
-class LogTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/nucleus-logtest-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
-};
+using LogTest = testing::TempDirTest;
 
 TEST_F(LogTest, WritesCriLinesAndJoinsPartials) {
   LogWriter w(dir_, 0, 2);

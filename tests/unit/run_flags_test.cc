@@ -1,5 +1,7 @@
 #include "spec/run_flags.h"
 
+#include "helpers.h"
+
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
@@ -8,19 +10,7 @@
 namespace nucleus::spec {
 namespace {
 
-Caller test_caller() {
-  Caller c;
-  c.uid = 0;
-  c.ncpu = 4;
-  c.nofile_hard = 20000;
-  c.id = std::string(64, 'a');
-  static std::map<std::string, std::string> env = {{"FROM_HOST", "h"}};
-  c.getenv = [](const std::string& k) -> std::optional<std::string> {
-    auto it = env.find(k);
-    return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
-  };
-  return c;
-}
+using testing::test_caller;
 
 RunFlags cmd(std::vector<std::string> c = {"true"}) {
   RunFlags f;

@@ -2,22 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "helpers.h"
 #include "spec/run_flags.h"
 
 namespace nucleus::spec {
 namespace {
 
-Caller test_caller() {
-  Caller c;
-  c.uid = 0;
-  c.ncpu = 2;
-  c.id = std::string(64, 'a');
-  c.getenv = [](const std::string& k) -> std::optional<std::string> {
-    if (k == "FROM_HOST") return "yes";
-    return std::nullopt;
-  };
-  return c;
-}
+using testing::test_caller;
 
 Spec sample() {
   RunFlags f;
@@ -82,7 +73,7 @@ TEST(ExecFlags, ApplyToTheContainersProcess) {
   };
   EXPECT_TRUE(has("X=3"));  // replaced, not duplicated
   EXPECT_TRUE(has("Y=2"));
-  EXPECT_TRUE(has("FROM_HOST=yes"));
+  EXPECT_TRUE(has("FROM_HOST=h"));
   EXPECT_TRUE(has("TERM=xterm"));
   EXPECT_EQ(std::count_if(p->env.begin(), p->env.end(),
                           [](const std::string& e) { return e.rfind("X=", 0) == 0; }),

@@ -8,16 +8,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "helpers.h"
+
 namespace nucleus::container {
 namespace {
 
-class StoreTest : public ::testing::Test {
+class StoreTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/nucleus-storetest-XXXXXX";
-    root_ = mkdtemp(tmpl);
-  }
-  void TearDown() override { std::filesystem::remove_all(root_); }
   State state(char c, const std::string& name = "") {
     State s;
     s.id = std::string(64, c);
@@ -29,11 +26,10 @@ class StoreTest : public ::testing::Test {
     s.cgroup_path = "/nucleus/" + s.id;
     return s;
   }
-  std::string root_;
 };
 
 TEST_F(StoreTest, RoundTrip) {
-  Store store(root_);
+  Store store(dir_);
   ASSERT_TRUE(store.create(state('a', "web"), {}));
   auto s = store.load(std::string(64, 'a'));
   ASSERT_TRUE(s) << s.error().what();
@@ -43,9 +39,9 @@ TEST_F(StoreTest, RoundTrip) {
   EXPECT_TRUE(s->monitor.alive());
   EXPECT_EQ(s->status, "running");
   struct stat st {};
-  ASSERT_EQ(stat((root_ + "/" + std::string(64, 'a')).c_str(), &st), 0);
+  ASSERT_EQ(stat((dir_ + "/" + std::string(64, 'a')).c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
-  ASSERT_EQ(stat((root_ + "/" + std::string(64, 'a') + "/state.json").c_str(), &st), 0);
+  ASSERT_EQ(stat((dir_ + "/" + std::string(64, 'a') + "/state.json").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_FALSE(store.create(state('a'), {}));  // an ID exists once
   ASSERT_TRUE(store.remove(std::string(64, 'a')));
@@ -74,7 +70,7 @@ TEST(StateJson, EscapesEverything) {
 }
 
 TEST_F(StoreTest, ResolvesIdsPrefixesAndNames) {
-  Store store(root_);
+  Store store(dir_);
   ASSERT_TRUE(store.create(state('a', "alpha"), {}));
   State b = state('b');
   b.id = std::string(63, 'b') + "c";
@@ -93,9 +89,9 @@ TEST_F(StoreTest, ResolvesIdsPrefixesAndNames) {
 }
 
 TEST_F(StoreTest, CorruptedStateIsAnErrorNotACrash) {
-  Store store(root_);
+  Store store(dir_);
   ASSERT_TRUE(store.create(state('e'), {}));
-  std::ofstream(root_ + "/" + std::string(64, 'e') + "/state.json") << "{\"id\": 42";
+  std::ofstream(dir_ + "/" + std::string(64, 'e') + "/state.json") << "{\"id\": 42";
   auto s = store.load(std::string(64, 'e'));
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().what().find("corrupted state"), std::string::npos);
@@ -104,12 +100,12 @@ TEST_F(StoreTest, CorruptedStateIsAnErrorNotACrash) {
 }
 
 TEST_F(StoreTest, TempFileSymlinkIsNeverFollowed) {
-  Store store(root_);
+  Store store(dir_);
   State st = state('f', "before");
   ASSERT_TRUE(store.create(st, {}));
-  std::string target = root_ + "/target";
+  std::string target = dir_ + "/target";
   std::ofstream(target) << "precious";
-  std::string tmp = root_ + "/" + st.id + "/.state.json.tmp";
+  std::string tmp = dir_ + "/" + st.id + "/.state.json.tmp";
   ASSERT_EQ(symlink(target.c_str(), tmp.c_str()), 0);
   st.name = "after";
   ASSERT_TRUE(store.update(st));
@@ -121,7 +117,7 @@ TEST_F(StoreTest, TempFileSymlinkIsNeverFollowed) {
 }
 
 TEST_F(StoreTest, NamesAreUniqueWhileTheContainerExists) {
-  Store store(root_);
+  Store store(dir_);
   ASSERT_TRUE(store.create(state('a', "web"), {}));
   auto again = store.create(state('b', "web"), {});
   ASSERT_FALSE(again);
@@ -130,23 +126,23 @@ TEST_F(StoreTest, NamesAreUniqueWhileTheContainerExists) {
   ASSERT_TRUE(store.remove(std::string(64, 'a')));
   EXPECT_TRUE(store.create(state('b', "web"), {}));  // freed by rm
   // A name whose container vanished (crash between the two removals) is free again.
-  std::filesystem::remove_all(root_ + "/" + std::string(64, 'b'));
+  std::filesystem::remove_all(dir_ + "/" + std::string(64, 'b'));
   EXPECT_TRUE(store.create(state('c', "web"), {}));
   store.sweep();
   EXPECT_EQ(*store.resolve("web"), std::string(64, 'c'));
 }
 
 TEST_F(StoreTest, ModifyKeepsOtherWritersChanges) {
-  Store store(root_);
+  Store store(dir_);
   ASSERT_TRUE(store.create(state('a'), {{"spec.json", "{}"}}));
   ASSERT_TRUE(store.modify(std::string(64, 'a'), [](State& s) { s.stop_requested = true; }));
   auto s = store.modify(std::string(64, 'a'), [](State& x) { x.status = "exited"; });
   ASSERT_TRUE(s);
   EXPECT_TRUE(s->stop_requested);
   EXPECT_TRUE(store.load(std::string(64, 'a'))->stop_requested);
-  EXPECT_TRUE(std::filesystem::exists(root_ + "/" + std::string(64, 'a') + "/spec.json"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/" + std::string(64, 'a') + "/spec.json"));
   ASSERT_TRUE(store.remove(std::string(64, 'a')));
-  EXPECT_FALSE(std::filesystem::exists(root_ + "/" + std::string(64, 'a')));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/" + std::string(64, 'a')));
 }
 
 TEST(ProcessIdTest, DeadOrReusedPidIsNotAlive) {
