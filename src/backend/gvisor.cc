@@ -28,14 +28,6 @@ std::string gvisor_dir() {
   return container::state_root() + "/gvisor";
 }
 
-Result<> private_dir(const std::string& path) {
-  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("create {}", path);
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
-    return fail_invalid("{} is not a directory owned by uid {}", path, ::geteuid());
-  return {};
-}
-
 struct Child {
   pid_t pid = -1;
   UniqueFd pidfd;
@@ -113,8 +105,8 @@ Result<std::string> find_runsc() {
 
 Result<std::string> choose_platform(const std::string& runsc, const std::string& requested) {
   if (!requested.empty()) return requested;
-  TRY(private_dir(container::state_root()));
-  TRY(private_dir(gvisor_dir()));
+  TRY(fs::make_private_dir(container::state_root()));
+  TRY(fs::make_private_dir(gvisor_dir()));
   std::string cache = gvisor_dir() + "/platform";
   std::string key = std::to_string(mtime_of(runsc));
   if (auto text = fs::read_file(cache)) {
@@ -131,10 +123,10 @@ Result<int> run(const spec::Spec& s) {
   if (::geteuid() != 0) return fail_invalid("--runtime gvisor needs root here");
   std::string runsc = TRY(find_runsc());
   std::string platform = TRY(choose_platform(runsc, s.gvisor_platform));
-  TRY(private_dir(container::state_root()));
-  TRY(private_dir(gvisor_dir()));
+  TRY(fs::make_private_dir(container::state_root()));
+  TRY(fs::make_private_dir(gvisor_dir()));
   std::string runsc_root = gvisor_dir() + "/runsc", bundle = gvisor_dir() + "/" + s.id;
-  TRY(private_dir(runsc_root));
+  TRY(fs::make_private_dir(runsc_root));
   log::debug("{:.2f} ms: runsc {} found, platform {}", log::elapsed_ms(), runsc, platform);
   auto plan = TRY(plan::build(s, plan::probe_host()));
   log::debug("{:.2f} ms: plan built", log::elapsed_ms());

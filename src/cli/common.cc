@@ -65,6 +65,20 @@ container::Store store() {
   return container::Store(container::state_root());
 }
 
+int for_each_container(const container::Store& st, const std::vector<std::string>& refs,
+                       const std::function<Result<>(const std::string&, const std::string&)>& op) {
+  int code = 0;
+  for (const auto& ref : refs) {
+    auto id = st.resolve(ref);
+    auto r = id ? op(ref, *id) : Result<>(tl::unexpected(id.error()));
+    if (!r) {
+      int c = report(r.error());
+      if (code == 0) code = c;
+    }
+  }
+  return code;
+}
+
 Result<int> signal_number(const std::string& s) {
   if (auto n = parse::uint(s, 1, SIGRTMAX)) return static_cast<int>(*n);
   std::string name = s.rfind("SIG", 0) == 0 ? s.substr(3) : s;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -19,6 +20,10 @@ int report(const Error& e);
 container::Store store();
 // The caller as flags translation sees it (with a fresh container ID).
 spec::Caller caller();
+// Resolves each reference and runs op(ref, id) on it; a failure is reported and the loop goes
+// on. Returns 0, or the first failure's exit code.
+int for_each_container(const container::Store& st, const std::vector<std::string>& refs,
+                       const std::function<Result<>(const std::string&, const std::string&)>& op);
 // A signal by name ("TERM", "SIGTERM") or number.
 Result<int> signal_number(const std::string& s);
 

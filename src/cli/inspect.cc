@@ -83,16 +83,11 @@ int inspect(int argc, char** argv) {
   if (auto code = parse(app, argc, argv)) return *code;
   auto st = store();
   nlohmann::json out = nlohmann::json::array();
-  int code = 0;
-  for (const auto& ref : refs) {
-    auto id = st.resolve(ref);
-    auto d = id ? describe(st, *id) : Result<nlohmann::json>(tl::unexpected(id.error()));
-    if (!d) {
-      code = report(d.error());
-      continue;
-    }
-    out.push_back(std::move(*d));
-  }
+  int code =
+      for_each_container(st, refs, [&](const std::string&, const std::string& id) -> Result<> {
+        out.push_back(TRY(describe(st, id)));
+        return Result<>{};
+      });
   std::printf("%s\n", out.dump(2).c_str());
   return code;
 }

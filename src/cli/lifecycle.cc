@@ -10,23 +10,17 @@
 namespace nucleus::cli {
 namespace {
 
-// Runs op on each referenced container; the exit code is the first failure's (docker: 1 per
-// failed container; nucleus keeps 125 for its own errors).
+// Runs op on each referenced container and prints the reference of each that succeeded (as
+// docker); the exit code is the first failure's.
 int for_each(const std::vector<std::string>& refs,
              const std::function<Result<>(container::Store&, const std::string&)>& op) {
   auto st = store();
-  int code = 0;
-  for (const auto& ref : refs) {
-    auto id = st.resolve(ref);
-    auto r = id ? op(st, *id) : Result<>(tl::unexpected(id.error()));
-    if (!r) {
-      int c = report(r.error());
-      if (code == 0) code = c;
-      continue;
-    }
-    std::printf("%s\n", ref.c_str());
-  }
-  return code;
+  return for_each_container(st, refs,
+                            [&](const std::string& ref, const std::string& id) -> Result<> {
+                              TRY(op(st, id));
+                              std::printf("%s\n", ref.c_str());
+                              return Result<>{};
+                            });
 }
 
 }  // namespace

@@ -29,15 +29,6 @@ std::optional<uint64_t> start_time_of(pid_t pid) {
   return v ? std::optional<uint64_t>(*v) : std::nullopt;
 }
 
-Result<> make_private_dir(const std::string& path) {
-  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("create {}", path);
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) return fail_errno("stat {}", path);
-  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
-    return fail_invalid("{} is not a directory owned by uid {}", path, ::geteuid());
-  return {};
-}
-
 bool exists(const std::string& path) {
   struct stat st {};
   return ::lstat(path.c_str(), &st) == 0;
@@ -183,8 +174,8 @@ Result<State> from_json(std::string_view text) {
 }
 
 Result<UniqueFd> Store::lock_names() const {
-  TRY(make_private_dir(root_));
-  TRY(make_private_dir(root_ + "/names"));
+  TRY(fs::make_private_dir(root_));
+  TRY(fs::make_private_dir(root_ + "/names"));
   UniqueFd fd(
       ::open((root_ + "/names/.lock").c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) return fail_errno("open {}/names/.lock", root_);
@@ -204,7 +195,7 @@ Result<> Store::create(const State& s,
       return fail_invalid("the name '{}' is already in use by container {}", s.name,
                           holder->substr(0, 12));
   } else {
-    TRY(make_private_dir(root_));
+    TRY(fs::make_private_dir(root_));
   }
   std::string d = dir(s.id);
   if (::mkdir(d.c_str(), 0700) != 0) return fail_errno("create {}", d);

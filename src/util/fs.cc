@@ -115,4 +115,13 @@ bool is_within(std::string_view path, std::string_view dir) {
   return path.size() == dir.size() || path[dir.size()] == '/';
 }
 
+Result<> make_private_dir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("create {}", path);
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return fail_errno("stat {}", path);
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
+    return fail_invalid("{} is not a directory owned by uid {}", path, ::geteuid());
+  return {};
+}
+
 }  // namespace nucleus::fs

@@ -27,6 +27,10 @@ Result<std::string> read_file_at(int dirfd, const std::string& name);
 // Writes `data` to an existing file under dirfd (cgroup control files): O_WRONLY|O_NOFOLLOW.
 Result<> write_existing_at(int dirfd, const std::string& name, std::string_view data);
 
+// Creates a 0700 directory (or accepts an existing one) and checks that it is a real directory
+// owned by the caller: state directories that nobody else can plant things in.
+Result<> make_private_dir(const std::string& path);
+
 // Lexically normalised absolute path ("/a/./b//c/" -> "/a/b/c"); ".." is refused.
 Result<std::string> normalize_abs(std::string_view path);
 
