@@ -51,7 +51,7 @@ TEST_F(Detached, RunDetachedPrintsTheIdAndKeepsRunning) {
 TEST_F(Detached, LogsKeepStdoutAndStderr) {
   std::string id = start({"--", "sh", "-c", "echo one; echo two >&2; echo three; exit 3"});
   RunResult w = run({"wait", id});
-  EXPECT_EQ(w.code, 3);
+  EXPECT_EQ(w.code, 3) << w.err;
   EXPECT_EQ(w.out, "3\n");
   RunResult logs = run({"logs", id});
   EXPECT_EQ(logs.out, "one\nthree\n");
