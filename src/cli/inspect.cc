@@ -34,8 +34,7 @@ nlohmann::json mounts_of(pid_t pid) {
 }
 
 Result<nlohmann::json> describe(const container::Store& st, const std::string& id) {
-  auto s = TRY(st.load(id));
-  auto o = container::observe(s);
+  auto [s, o] = TRY(container::look(st, id));
   bool running = o.status == "running" || o.status == "paused";
   auto spec_text = fs::read_file(st.dir(id) + "/spec.json");
   nlohmann::json spec =

@@ -44,15 +44,15 @@ int ps(int argc, char** argv) {
   std::string table = fmt::format("{:<12}  {:<16}  {:<30}  {:<16}  {:<12}  {}\n", "CONTAINER ID",
                                   "NAME", "COMMAND", "CREATED", "STATUS", "PID");
   for (const auto& id : store.ids()) {
-    auto s = store.load(id);
-    if (!s) {
-      log::warn("{}", s.error().what());
+    auto now = container::look(store, id);
+    if (!now) {
+      log::warn("{}", now.error().what());
       continue;
     }
-    auto o = container::observe(*s);
+    const auto& [s, o] = *now;
     bool up = o.status != "exited" && o.status != "dead";
     if (!up && !all) continue;
-    std::string status = o.status == "exited" ? fmt::format("exited ({})", s->exit_code) : o.status;
+    std::string status = o.status == "exited" ? fmt::format("exited ({})", s.exit_code) : o.status;
     bool has_init = o.status == "running" || o.status == "paused";
     if (quiet) {
       std::printf("%s\n", id.substr(0, 12).c_str());
@@ -60,16 +60,16 @@ int ps(int argc, char** argv) {
     }
     out.push_back(
         {{"id", id},
-         {"name", s->name},
-         {"command", s->command},
-         {"created", s->created},
+         {"name", s.name},
+         {"command", s.command},
+         {"created", s.created},
          {"status", o.status},
-         {"exit_code", s->exit_code},
-         {"pid", has_init ? nlohmann::json(s->init.pid) : nlohmann::json(nullptr)},
-         {"monitor_pid", o.active ? nlohmann::json(s->monitor.pid) : nlohmann::json(nullptr)}});
-    table += fmt::format("{:<12}  {:<16}  {:<30}  {:<16}  {:<12}  {}\n", id.substr(0, 12), s->name,
-                         joined(s->command, 30), ago(s->created), status,
-                         has_init ? std::to_string(s->init.pid) : "-");
+         {"exit_code", s.exit_code},
+         {"pid", has_init ? nlohmann::json(s.init.pid) : nlohmann::json(nullptr)},
+         {"monitor_pid", o.active ? nlohmann::json(s.monitor.pid) : nlohmann::json(nullptr)}});
+    table += fmt::format("{:<12}  {:<16}  {:<30}  {:<16}  {:<12}  {}\n", id.substr(0, 12), s.name,
+                         joined(s.command, 30), ago(s.created), status,
+                         has_init ? std::to_string(s.init.pid) : "-");
   }
   if (quiet) return 0;
   std::fputs(format == "json" ? (out.dump(2) + "\n").c_str() : table.c_str(), stdout);

@@ -39,15 +39,15 @@ Result<std::vector<Row>> select(const container::Store& st, const std::vector<st
   std::vector<Row> rows;
   auto layout = cgroup::detect();
   for (const auto& id : ids) {
-    auto s = st.load(id);
-    if (!s) continue;
-    auto o = container::observe(*s);
+    auto now = container::look(st, id);
+    if (!now) continue;
+    const auto& [s, o] = *now;
     bool running = o.status == "running" || o.status == "paused";
     if (!running && refs.empty()) continue;
     if (!running)
       return fail_invalid("container {} is not running ({})", id.substr(0, 12), o.status);
-    if (s->cgroup_path.empty()) continue;
-    rows.push_back({id, s->name, cgroup::Live(layout, s->cgroup_path), {}});
+    if (s.cgroup_path.empty()) continue;
+    rows.push_back({id, s.name, cgroup::Live(layout, s.cgroup_path), {}});
   }
   return rows;
 }

@@ -55,15 +55,15 @@ int top(int argc, char** argv) {
   auto st = store();
   auto id = st.resolve(ref);
   if (!id) return report(id.error());
-  auto s = st.load(*id);
-  if (!s) return report(s.error());
-  auto o = container::observe(*s);
+  auto now = container::look(st, *id);
+  if (!now) return report(now.error());
+  const auto& [s, o] = *now;
   if (o.status != "running" && o.status != "paused")
     return report(Error::invalid("container {} is not running ({})", ref, o.status));
-  if (s->cgroup_path.empty())
+  if (s.cgroup_path.empty())
     return report(Error::invalid("container {} has no cgroup to list", ref));
   std::printf("%-8s %-8s %-8s %-10s %s\n", "PID", "PPID", "UID", "TIME", "CMD");
-  for (pid_t pid : cgroup::Live(cgroup::detect(), s->cgroup_path).pids()) {
+  for (pid_t pid : cgroup::Live(cgroup::detect(), s.cgroup_path).pids()) {
     auto p = read_proc(pid);
     std::printf("%-8d %-8s %-8s %-10s %s\n", pid, p.ppid.c_str(), p.uid.c_str(), p.time.c_str(),
                 p.cmd.c_str());

@@ -29,8 +29,7 @@ std::pair<std::string, std::string> split_last(std::string path) {
 }
 
 Result<UniqueFd> container_root(const Store& store, const std::string& id) {
-  auto s = TRY(store.load(id));
-  auto o = observe(s);
+  auto [s, o] = TRY(look(store, id));
   if (o.status != "running" && o.status != "paused")
     return fail_invalid("container {} is not running ({})", id.substr(0, 12), o.status);
   UniqueFd pin = TRY(s.init.open());  // the pid below is the init's while pin is open

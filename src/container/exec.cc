@@ -22,8 +22,7 @@ constexpr unsigned long kJoined =
     CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
 
 Result<State> exec_target(const Store& store, const std::string& id) {
-  auto s = TRY(store.load(id));
-  auto o = observe(s);
+  auto [s, o] = TRY(look(store, id));
   if (o.status != "running")
     return fail_invalid("container {} is {}: exec needs a running container", id.substr(0, 12),
                         o.status);

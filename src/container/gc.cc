@@ -23,16 +23,16 @@ Result<std::vector<std::string>> gc(Store& store) {
   std::vector<std::string> removed;
   auto layout = cgroup::detect();
   for (const auto& id : store.ids()) {
-    auto s = store.load(id);
-    if (!s) {
-      log::warn("skipping {}: {}", id.substr(0, 12), s.error().what());
+    auto now = look(store, id);
+    if (!now) {
+      log::warn("skipping {}: {}", id.substr(0, 12), now.error().what());
       continue;
     }
-    auto o = observe(*s);
+    const auto& [s, o] = *now;
     if (o.active) continue;
     backend::gvisor::collect(id);  // a gVisor sandbox: runsc's state and the bundle
     TRY(cgroup::remove_leftover(layout, "/nucleus/" + id));
-    if (o.status == "exited" && !s->auto_remove) continue;  // kept until `rm`
+    if (o.status == "exited" && !s.auto_remove) continue;  // kept until `rm`
     TRY(store.remove(id));
     removed.push_back(id);
   }

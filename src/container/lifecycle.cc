@@ -34,8 +34,7 @@ bool await_exit(int pidfd, int timeout_ms) {
 }
 
 Result<State> running_state(const Store& store, const std::string& id) {
-  auto s = TRY(store.load(id));
-  auto o = observe(s);
+  auto [s, o] = TRY(look(store, id));
   if (o.status != "running" && o.status != "paused")
     return fail_invalid("container {} is not running ({})", short_id(id), o.status);
   return s;
@@ -50,8 +49,7 @@ Result<State> wait_stopped(const Store& store, const std::string& id) {
   if (::inotify_add_watch(in.get(), store.dir(id).c_str(), IN_MOVED_TO | IN_DELETE_SELF) < 0)
     return fail_errno("watch {}", store.dir(id));
   for (;;) {
-    auto s = TRY(store.load(id));
-    auto o = observe(s);
+    auto [s, o] = TRY(look(store, id));
     if (o.status == "exited" || o.status == "dead") return s;
     UniqueFd monitor;
     if (auto fd = s.monitor.open()) monitor = std::move(*fd);

@@ -19,4 +19,13 @@ Observed observe(const State& s) {
   return o;
 }
 
+Result<Snapshot> look(const Store& store, const std::string& id) {
+  Snapshot now{TRY(store.load(id)), {}};
+  now.seen = observe(now.state);
+  if (now.seen.status != "dead") return now;
+  now.state = TRY(store.load(id));
+  now.seen = observe(now.state);
+  return now;
+}
+
 }  // namespace nucleus::container

@@ -97,6 +97,15 @@ class Store {
 
 // Serialisation, exposed for tests.
 std::string to_json(const State& s);
+// A container's record and what the live processes say of it. A monitor writes its last
+// record before it dies, so a record read after its death was seen is final: look() reads again
+// then, instead of reporting a container that exited a moment ago as dead.
+struct Snapshot {
+  State state;
+  Observed seen;
+};
+Result<Snapshot> look(const Store& store, const std::string& id);
+
 Result<State> from_json(std::string_view text);
 bool valid_id(std::string_view id);
 

@@ -70,6 +70,17 @@ TEST_F(Detached, LogsKeepStdoutAndStderr) {
   EXPECT_EQ(run({"rm", id}).code, 0);    // stopped: no -f needed
 }
 
+// The monitor records the exit and dies at once: a wait that read the record just before that
+// must read it again rather than call the container dead (a race CI once lost).
+TEST_F(Detached, WaitNeverMistakesAFreshExitForADeath) {
+  for (int i = 0; i < 25; i++) {
+    std::string id = start({"--", "sh", "-c", "exit 3"});
+    RunResult w = run({"wait", id});
+    EXPECT_EQ(w.code, 3) << w.err;
+    EXPECT_EQ(run({"rm", id}).code, 0);
+  }
+}
+
 TEST_F(Detached, LogsFollowUntilTheContainerStops) {
   std::string id = start({"--", "sh", "-c", "echo a; sleep 0.5; echo b; sleep 0.5; echo c"});
   RunResult f = run({"logs", "-f", id});

@@ -69,6 +69,29 @@ TEST(StateJson, EscapesEverything) {
   EXPECT_FALSE(from_json(to_json(s)));
 }
 
+TEST_F(StoreTest, LookTellsExitedFromDead) {
+  Store store(dir_);
+  State s = state('d');
+  s.monitor = {7, 9};  // a start time pid 7 never had: a monitor that is gone
+  ASSERT_TRUE(store.create(s, {}, false));
+  auto dead = look(store, s.id);
+  ASSERT_TRUE(dead) << dead.error().what();
+  EXPECT_EQ(dead->seen.status, "dead");
+  EXPECT_FALSE(dead->seen.active);
+  ASSERT_TRUE(store.modify(
+      s.id,
+      [](State& x) {
+        x.status = "exited";
+        x.exit_code = 3;
+      },
+      false));
+  auto exited = look(store, s.id);
+  ASSERT_TRUE(exited);
+  EXPECT_EQ(exited->seen.status, "exited");
+  EXPECT_EQ(exited->state.exit_code, 3);
+  EXPECT_FALSE(look(store, std::string(64, 'e')));
+}
+
 TEST_F(StoreTest, ResolvesIdsPrefixesAndNames) {
   Store store(dir_);
   ASSERT_TRUE(store.create(state('a', "alpha"), {}));
