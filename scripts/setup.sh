@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Sets everything up on a Debian 12 machine (as root): packages, build, install to
-# /usr/local/bin/nucleus, then runs a sandboxed command on the default, host-bound root.
+# /usr/local/bin/nucleus (and its nftables helper nucleus-nft), then runs a sandboxed command on
+# the default, host-bound root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 bash scripts/build.sh >/dev/null
 install -m 0755 -s build/nucleus /usr/local/bin/nucleus
+install -m 0755 -s build/nucleus-nft /usr/local/bin/nucleus-nft  # nftables helper (bridge networks)
 echo "installed: $(/usr/local/bin/nucleus version) -> /usr/local/bin/nucleus"
 echo "demo: nucleus run --memory 256m -- python3 -c ... (network none, read-only system, no capabilities)"
 exec /usr/local/bin/nucleus run --memory 256m --pids 64 -- python3 -c '

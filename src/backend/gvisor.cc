@@ -17,6 +17,7 @@
 #include "container/state.h"
 #include "plan/build.h"
 #include "process/monitor.h"
+#include "process/spawn.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/scope_exit.h"
@@ -28,49 +29,6 @@ std::string gvisor_dir() {
   return container::state_root() + "/gvisor";
 }
 
-struct Child {
-  pid_t pid = -1;
-  UniqueFd pidfd;
-};
-
-// fork + exec of argv with stdio as given (-1: inherit), signals reset, descriptors above 2
-// closed; in a session of its own when `session`.
-Result<Child> spawn(const std::vector<std::string>& argv, int stdin_fd, bool session) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid < 0) return fail_errno("fork");
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (session) ::setsid();
-    if (stdin_fd >= 0) ::dup2(stdin_fd, 0);
-    ::syscall(SYS_close_range, 3, ~0u, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  Child c;
-  c.pid = pid;
-  c.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  return c;
-}
-
-// Runs argv to completion (quietly) within timeout_ms; kills its whole session after that.
-int run_quietly(const std::vector<std::string>& argv, int timeout_ms) {
-  UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
-  auto c = spawn(argv, null.get(), true);
-  if (!c) return -1;
-  pollfd p{c->pidfd.get(), POLLIN, 0};
-  if (::poll(&p, 1, timeout_ms) <= 0) ::kill(-c->pid, SIGKILL);
-  int st = 0;
-  ::waitpid(c->pid, &st, 0);
-  ::kill(-c->pid, SIGKILL);  // anything of its session still around
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 int64_t mtime_of(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_mtime) : 0;
@@ -79,10 +37,10 @@ int64_t mtime_of(const std::string& path) {
 std::string probe_platform(const std::string& runsc) {
   if (::access("/dev/kvm", R_OK | W_OK) == 0) {
     std::string root = gvisor_dir() + "/probe";
-    remove_tree(root);
-    int rc = run_quietly(
+    fs::remove_tree(root);
+    int rc = process::run_quietly(
         {runsc, "--root", root, "--network", "none", "--platform", "kvm", "do", "/bin/true"}, 5000);
-    remove_tree(root);
+    fs::remove_tree(root);
     if (rc == 0) return "kvm";
     log::debug("gVisor kvm platform does not work here (exit {}): using ptrace", rc);
   }
@@ -93,10 +51,8 @@ std::string probe_platform(const std::string& runsc) {
 
 Result<std::string> find_runsc() {
   for (const char* path : {"/usr/bin/runsc", "/usr/local/bin/runsc", "/usr/sbin/runsc"}) {
-    struct stat st {};
-    if (::stat(path, &st) != 0) continue;
-    if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
-      return fail_invalid("{} is not a root-owned file writable only by root: refusing it", path);
+    if (::access(path, F_OK) != 0) continue;
+    TRY(process::check_trusted_executable(path));
     return std::string(path);
   }
   return fail_invalid(
@@ -114,7 +70,7 @@ Result<std::string> choose_platform(const std::string& runsc, const std::string&
     if (sp != std::string::npos && text->substr(sp + 1) == key) return text->substr(0, sp);
   }
   std::string chosen = probe_platform(runsc);
-  (void)container::write_atomic(gvisor_dir(), "platform", chosen + " " + key, false);
+  (void)fs::write_atomic(gvisor_dir(), "platform", chosen + " " + key, false);
   log::debug("gVisor platform: {}", chosen);
   return chosen;
 }
@@ -136,16 +92,16 @@ Result<int> run(const spec::Spec& s) {
   ScopeExit cleanup([&] {
     if (!runsc_finished) return collect(s.id);
     cgroup::remove_in_every_hierarchy("/nucleus/" + s.id);
-    remove_tree(bundle);
+    fs::remove_tree(bundle);
   });
 
   container::Store store(container::state_root());
   TRY(process::block_forwarded_signals());
   UniqueFd null;
   if (!s.process.open_stdin) null.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  auto child = TRY(spawn({runsc, "--root", runsc_root, "--network", "none", "--platform", platform,
-                          "run", "--bundle", bundle, s.id},
-                         null ? null.get() : -1, false));
+  auto child = TRY(process::spawn({runsc, "--root", runsc_root, "--network", "none", "--platform",
+                                   platform, "run", "--bundle", bundle, s.id},
+                                  null ? null.get() : -1, false));
   container::State st;
   st.id = s.id;
   st.name = s.name;
@@ -173,7 +129,7 @@ Result<int> run(const spec::Spec& s) {
   mo.timeout_seconds = s.timeout_seconds;
   // runsc does not pass signals on to the workload: `runsc kill` does.
   mo.forward = [&](int sig) {
-    run_quietly({runsc, "--root", runsc_root, "kill", s.id, std::to_string(sig)}, 5000);
+    process::run_quietly({runsc, "--root", runsc_root, "kill", s.id, std::to_string(sig)}, 5000);
   };
   auto status = TRY(process::monitor(launched, mo, nullptr));
   runsc_finished = !status.timed_out;
@@ -185,11 +141,12 @@ void collect(const std::string& id) {
   std::string bundle = gvisor_dir() + "/" + id;
   if (::access(bundle.c_str(), F_OK) != 0) return;
   if (auto runsc = find_runsc())
-    run_quietly({*runsc, "--root", gvisor_dir() + "/runsc", "delete", "--force", id}, 10000);
+    process::run_quietly({*runsc, "--root", gvisor_dir() + "/runsc", "delete", "--force", id},
+                         10000);
   // runsc makes its cgroups in every hierarchy and leaves them (and the shared /nucleus parents)
   // when it is killed.
   cgroup::remove_in_every_hierarchy("/nucleus/" + id);
-  remove_tree(bundle);
+  fs::remove_tree(bundle);
 }
 
 }  // namespace nucleus::backend::gvisor

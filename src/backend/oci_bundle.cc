@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "security/capability_names.h"
+#include "util/fs.h"
 #include "util/parse.h"
 #include "util/scope_exit.h"
 #include "util/unique_fd.h"
@@ -236,7 +237,7 @@ std::string oci_config(const spec::Spec& s, const plan::Plan& p, const std::stri
 
 Result<> write_bundle(const spec::Spec& s, const plan::Plan& p, const std::string& bundle_dir) {
   if (::mkdir(bundle_dir.c_str(), 0700) != 0) return fail_errno("create {}", bundle_dir);
-  ScopeExit undo([&] { remove_tree(bundle_dir); });
+  ScopeExit undo([&] { fs::remove_tree(bundle_dir); });
   UniqueFd bundle(::open(bundle_dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!bundle) return fail_errno("open {}", bundle_dir);
   std::string root_path = p.root_source;
@@ -269,27 +270,6 @@ Result<> write_bundle(const spec::Spec& s, const plan::Plan& p, const std::strin
   TRY(write_all(cfg.get(), oci_config(s, p, root_path, context_copy), "config.json"));
   undo.dismiss();
   return {};
-}
-
-void remove_tree(const std::string& dir) {
-  std::function<void(int, const char*)> remove_at = [&](int parent, const char* name) {
-    UniqueFd fd(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (fd) {
-      DIR* d = ::fdopendir(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
-      std::vector<std::string> names;
-      while (dirent* e = d ? ::readdir(d) : nullptr) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") names.push_back(n);
-      }
-      if (d) ::closedir(d);
-      for (const auto& n : names) {
-        if (::unlinkat(fd.get(), n.c_str(), 0) != 0 && (errno == EISDIR || errno == EPERM))
-          remove_at(fd.get(), n.c_str());
-      }
-    }
-    ::unlinkat(parent, name, AT_REMOVEDIR);
-  };
-  remove_at(AT_FDCWD, dir.c_str());
 }
 
 }  // namespace nucleus::backend

@@ -20,7 +20,4 @@ Result<> write_bundle(const spec::Spec& s, const plan::Plan& p, const std::strin
 std::string oci_config(const spec::Spec& s, const plan::Plan& p, const std::string& root_path,
                        const std::string& context_copy);
 
-// Removes a bundle directory tree without following symlinks; a missing one is fine.
-void remove_tree(const std::string& dir);
-
 }  // namespace nucleus::backend

@@ -48,6 +48,8 @@ Result<nlohmann::json> describe(const container::Store& st, const std::string& i
   }
   nlohmann::json limits =
       spec.is_object() && spec.contains("resources") ? spec["resources"] : nlohmann::json(nullptr);
+  nlohmann::json net =
+      spec.is_object() && spec.contains("network") ? spec["network"] : nlohmann::json::object();
   return nlohmann::json{{"id", s.id},
                         {"name", s.name},
                         {"created", s.created},
@@ -67,6 +69,10 @@ Result<nlohmann::json> describe(const container::Store& st, const std::string& i
                         {"spec", spec},
                         {"limits", limits},
                         {"mounts", running ? mounts_of(s.init.pid) : nlohmann::json::array()},
+                        {"network",
+                         {{"mode", net.value("mode", "none")},
+                          {"name", net.value("name", "")},
+                          {"ip", running ? s.ip : ""}}},
                         {"cgroup_path", s.cgroup_path},
                         {"cgroup_dirs", cgroups},
                         {"log_path", s.detached ? st.dir(id) + "/" + container::kLogName : ""},

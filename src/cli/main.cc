@@ -26,6 +26,7 @@ constexpr const char* kUsage =
     "  stats [--no-stream] [CONTAINER...]    CPU, memory, PIDs and I/O usage\n"
     "  cp SRC CONTAINER:DST | CONTAINER:SRC DST   copy files in or out\n"
     "  gc                                    remove what crashed nucleus processes left\n"
+    "  network create|ls|rm                  bridge networks for run --network NAME\n"
     "  version                               print the version\n"
     "\n"
     "CONTAINER is a full ID, a unique ID prefix, or a name. --root DIR keeps the state in DIR\n"
@@ -40,7 +41,7 @@ int dispatch(const char* verb, int argc, char** argv) {
   static constexpr Verb kVerbs[] = {
       {"run", run},     {"exec", exec}, {"ps", ps},     {"inspect", inspect}, {"logs", logs},
       {"wait", wait},   {"stop", stop}, {"kill", kill}, {"rm", rm},           {"top", top},
-      {"stats", stats}, {"cp", cp},     {"gc", gc},
+      {"stats", stats}, {"cp", cp},     {"gc", gc},     {"network", network},
   };
   for (const auto& v : kVerbs) {
     if (std::strcmp(verb, v.name) == 0) return v.fn(argc, argv);

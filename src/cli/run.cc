@@ -102,6 +102,11 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
                  "systrap, ptrace or kvm (default: the best that works here, probed once)");
   app.add_option("--trust-level", f.trust_level,
                  "trusted (default) or untrusted (requires --runtime gvisor)");
+  app.add_option("--network", f.network,
+                 "none (default: loopback only), bridge, a network's name, or host");
+  app.add_flag("--allow-host-network", f.allow_host_network, "Permit --network host");
+  app.add_option("--dns", f.dns, "A nameserver for /etc/resolv.conf (repeatable)");
+  app.add_option("--add-host", f.add_hosts, "NAME:IP, an /etc/hosts entry (repeatable)");
   app.add_flag("--debug", debug, "Print debug messages");
 }
 

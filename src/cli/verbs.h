@@ -17,6 +17,7 @@ int top(int argc, char** argv);
 int stats(int argc, char** argv);
 int cp(int argc, char** argv);
 int gc(int argc, char** argv);
+int network(int argc, char** argv);
 int version();
 
 }  // namespace nucleus::cli

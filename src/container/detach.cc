@@ -113,14 +113,17 @@ State initial_state(const spec::Spec& s, const DetachOptions& o) {
   return st;
 }
 
-// Records the end of one run; true when the policy restarts it.
-Result<bool> record_exit(Store& store, const std::string& id, int code, cgroup::Manager* cg) {
+// Records the end of one run; true when the policy restarts it. `last` releases what the
+// container holds (cgroup, network).
+Result<bool> record_exit(Store& store, const std::string& id, int code,
+                         const std::function<void()>& last) {
   bool restart = wants_restart(TRY(store.load(id)), code);
-  // The last exit: the cgroup goes before the state says "exited", so whoever waited for that
-  // finds nothing running.
-  if (!restart) destroy_cgroup(cg);
+  // The last exit: the cgroup and network go before the state says "exited", so whoever waited
+  // for that finds nothing running.
+  if (!restart) last();
   TRY(store.modify(id, [&](State& x) {
     x.init = {};
+    if (!restart) x.ip.clear();
     x.finished = now();
     x.exit_code = code;
     x.status = restart ? "restarting" : "exited";
@@ -147,6 +150,11 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     TRY(store.modify(
         s.id, [](State& x) { x.cgroup_path.clear(); }, false));
   abort_point("cgroup");
+  auto network = net::Attachment::for_spec(s, state_root());
+  auto release = [&] {
+    network.reset();
+    destroy_cgroup(cg.get());
+  };
   LogWriter log(store.dir(s.id), o.log_max_size, o.log_max_files);
   TRY(log.open());
   Pipes pipes;
@@ -162,10 +170,11 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
       abort_point("launch");
       return {};
     };
+    so.network = network.get();
     auto child = start(s, cg.get(), so);
     if (!child && !started) return fail(child.error());
     if (!child) {
-      (void)record_exit(store, s.id, child.error().exit_code, cg.get());
+      (void)record_exit(store, s.id, child.error().exit_code, release);
       break;
     }
     int64_t t0 = now();
@@ -175,6 +184,7 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
           x.status = "running";
           x.init = ProcessId::of(child->pid);
           x.started = t0;
+          x.ip = network && network->lease() ? net::format_ipv4(network->lease()->ip) : "";
         },
         /*durable=*/false));
     if (!started) {
@@ -190,15 +200,15 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     mo.on_idle = memory::release_startup_pages;  // an idle monitor keeps only its loop resident
     auto status = process::monitor(*child, mo, &pump);
     auto restart =
-        record_exit(store, s.id, status ? status->code : process::kExitSetupFailed, cg.get());
+        record_exit(store, s.id, status ? status->code : process::kExitSetupFailed, release);
     if (!restart || !*restart) break;
     quick_failures = now() - t0 >= 10 ? 0 : quick_failures + 1;
     if (!backoff(store, s.id, quick_failures)) {
-      (void)record_exit(store, s.id, status->code, cg.get());  // stopped while waiting
+      (void)record_exit(store, s.id, status->code, release);  // stopped while waiting
       break;
     }
   }
-  destroy_cgroup(cg.get());
+  release();
   if (o.auto_remove) (void)store.remove(s.id);
   return {};
 }

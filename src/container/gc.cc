@@ -6,6 +6,7 @@
 
 #include "backend/gvisor.h"
 #include "cgroup/manager.h"
+#include "net/network.h"
 #include "util/log.h"
 
 namespace nucleus::container {
@@ -22,6 +23,7 @@ int64_t orphan_age() {
 Result<std::vector<std::string>> gc(Store& store) {
   std::vector<std::string> removed;
   auto layout = cgroup::detect();
+  net::Networks networks(store.root() + "/networks");
   for (const auto& id : store.ids()) {
     auto now = look(store, id);
     if (!now) {
@@ -30,6 +32,7 @@ Result<std::vector<std::string>> gc(Store& store) {
     }
     const auto& [s, o] = *now;
     if (o.active) continue;
+    TRY(networks.release(id));
     backend::gvisor::collect(id);  // a gVisor sandbox: runsc's state and the bundle
     TRY(cgroup::remove_leftover(layout, "/nucleus/" + id));
     if (o.status == "exited" && !s.auto_remove) continue;  // kept until `rm`
@@ -43,6 +46,10 @@ Result<std::vector<std::string>> gc(Store& store) {
     TRY(cgroup::remove_leftover(layout, "/nucleus/" + id));
     removed.push_back(id);
   }
+  // Addresses of containers without a state (leases are taken only once the state exists).
+  for (const auto& id : TRY(networks.collect(
+           [&](const std::string& id) { return ::access(store.dir(id).c_str(), F_OK) == 0; })))
+    if (std::find(removed.begin(), removed.end(), id) == removed.end()) removed.push_back(id);
   store.sweep();
   return removed;
 }

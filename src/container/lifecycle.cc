@@ -10,6 +10,7 @@
 #include "cgroup/live.h"
 #include "cgroup/manager.h"
 #include "container/abort_point.h"
+#include "net/network.h"
 
 namespace nucleus::container {
 namespace {
@@ -115,6 +116,7 @@ Result<> remove(Store& store, const std::string& id, bool force) {
     }
   }
   abort_point("rm");
+  TRY(net::Networks(store.root() + "/networks").release(id));  // a killed monitor's address
   backend::gvisor::collect(id);  // a gVisor sandbox outlives its killed nucleus: runsc delete
   TRY(cgroup::remove_leftover(layout, "/nucleus/" + id));
   abort_point("rm-state");

@@ -28,6 +28,7 @@ Result<int> run(const spec::Spec& s) {
   auto cg = TRY(make_cgroup(s));
   log::debug("{:.2f} ms: cgroup ready", log::elapsed_ms());
   ScopeExit cleanup([&] { destroy_cgroup(cg.get()); });
+  auto network = net::Attachment::for_spec(s, state_root());  // released before the cgroup goes
 
   TRY(process::block_forwarded_signals());
   StartOptions opts;
@@ -45,6 +46,7 @@ Result<int> run(const spec::Spec& s) {
     registered = true;
     return {};
   };
+  opts.network = network.get();
   auto child = TRY(start(s, cg.get(), opts));
   std::optional<process::PtyRelay> relay;
   if (child.pty_master) relay.emplace(child.pty_master.get(), s.process.open_stdin);

@@ -56,7 +56,11 @@ Result<process::Launched> start(const spec::Spec& s, cgroup::Manager* cg, const 
   log::debug("{:.2f} ms: plan built ({} mount operations, {} BPF instructions)", log::elapsed_ms(),
              plan->mounts.size(), plan->seccomp.size());
   process::LaunchHooks hooks;
-  hooks.after_clone = o.after_clone;
+  hooks.after_clone = [&o](pid_t pid) -> Result<> {
+    if (o.after_clone) TRY(o.after_clone(pid));
+    if (o.network) TRY(o.network->plug(pid));
+    return {};
+  };
   if (cg && cg->clone_fd() >= 0) {
     hooks.cgroup_fd = cg->clone_fd();
   } else if (cg) {

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cgroup/manager.h"
+#include "net/attach.h"
 #include "process/launch.h"
 #include "spec/spec.h"
 #include "util/result.h"
@@ -20,6 +21,7 @@ struct StartOptions {
   int stdio[3] = {-1, -1, -1};  // the workload's stdin/stdout/stderr; -1 inherits ours
   // Parent-side work done while the init assembles its root (registering the state).
   std::function<Result<>(pid_t)> after_clone;
+  net::Attachment* network = nullptr;  // bridge mode: plugged in after after_clone
 };
 
 // Builds the plan and launches the init into `cg` (may be null); returns once the command

@@ -34,18 +34,6 @@ bool exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
-// Removes the plain files of a directory, then the directory.
-void remove_tree_flat(const std::string& dir) {
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d)) {
-      if (std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..")
-        ::unlinkat(::dirfd(d), e->d_name, 0);
-    }
-    ::closedir(d);
-  }
-  ::rmdir(dir.c_str());
-}
-
 // Written by hand: this runs on every `run`, and nlohmann's serialiser alone costs ~250 KiB
 // of resident code pages there. Parsing (ps, gc) uses nlohmann.
 std::string quote(std::string_view v) {
@@ -81,22 +69,6 @@ bool valid_id(std::string_view id) {
   return id.size() == 64 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
-Result<> write_atomic(const std::string& dir, const std::string& name, const std::string& data,
-                      bool durable) {
-  std::string tmp = dir + "/." + name + ".tmp";
-  ::unlink(tmp.c_str());  // a stale temp file from a crash; a symlink is removed, not followed
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) return fail_errno("create {}", tmp);
-  if (::write(fd.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size()))
-    return fail_errno("write {}", tmp);
-  // State under /run describes processes and cgroups that do not survive a reboot, so the
-  // foreground run skips the fsync (~1.5 ms on a disk-backed /run); rename alone is atomic for
-  // every reader while the system runs.
-  if (durable && ::fsync(fd.get()) != 0) return fail_errno("fsync {}", tmp);
-  if (::rename(tmp.c_str(), (dir + "/" + name).c_str()) != 0) return fail_errno("rename {}", tmp);
-  return {};
-}
-
 ProcessId ProcessId::self() {
   return of(::getpid());
 }
@@ -127,12 +99,12 @@ std::string to_json(const State& s) {
   for (const auto& a : s.command) cmd += (cmd.empty() ? "" : ",") + quote(a);
   return fmt::format(
       "{{\"id\":{},\"name\":{},\"command\":[{}],\"created\":{},\"status\":{},\"monitor\":{},"
-      "\"init\":{},\"started\":{},\"finished\":{},\"exit_code\":{},\"cgroup_path\":{},"
+      "\"init\":{},\"started\":{},\"finished\":{},\"exit_code\":{},\"cgroup_path\":{},\"ip\":{},"
       "\"detached\":{},\"auto_remove\":{},\"restart\":{{\"mode\":{},\"max_retries\":{}}},"
       "\"restart_count\":{},\"stop_requested\":{},\"log_max_size\":{},\"log_max_files\":{}}}\n",
       quote(s.id), quote(s.name), cmd, s.created, quote(s.status), pid_json(s.monitor),
-      pid_json(s.init), s.started, s.finished, s.exit_code, quote(s.cgroup_path), s.detached,
-      s.auto_remove, quote(s.restart.mode), s.restart.max_retries, s.restart_count,
+      pid_json(s.init), s.started, s.finished, s.exit_code, quote(s.cgroup_path), quote(s.ip),
+      s.detached, s.auto_remove, quote(s.restart.mode), s.restart.max_retries, s.restart_count,
       s.stop_requested, s.log_max_size, s.log_max_files);
 }
 
@@ -154,6 +126,7 @@ Result<State> from_json(std::string_view text) {
     s.cgroup_path = j.value("cgroup_path", "");
     if (!s.cgroup_path.empty() && s.cgroup_path != "/nucleus/" + s.id)
       return fail_invalid("unexpected cgroup path '{}'", s.cgroup_path);
+    s.ip = j.value("ip", "");
     s.detached = j.value("detached", false);
     s.auto_remove = j.value("auto_remove", false);
     if (j.contains("restart")) {
@@ -176,11 +149,7 @@ Result<State> from_json(std::string_view text) {
 Result<UniqueFd> Store::lock_names() const {
   TRY(fs::make_private_dir(root_));
   TRY(fs::make_private_dir(root_ + "/names"));
-  UniqueFd fd(
-      ::open((root_ + "/names/.lock").c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) return fail_errno("open {}/names/.lock", root_);
-  if (::flock(fd.get(), LOCK_EX) != 0) return fail_errno("lock {}/names/.lock", root_);
-  return fd;
+  return fs::lock_file(root_ + "/names/.lock");
 }
 
 Result<> Store::create(const State& s,
@@ -200,18 +169,18 @@ Result<> Store::create(const State& s,
   std::string d = dir(s.id);
   if (::mkdir(d.c_str(), 0700) != 0) return fail_errno("create {}", d);
   auto written = [&]() -> Result<> {
-    for (const auto& [name, content] : files) TRY(write_atomic(d, name, content, durable));
-    TRY(write_atomic(d, "state.json", to_json(s), durable));
-    if (!s.name.empty()) TRY(write_atomic(root_ + "/names", s.name, s.id, durable));
+    for (const auto& [name, content] : files) TRY(fs::write_atomic(d, name, content, durable));
+    TRY(fs::write_atomic(d, "state.json", to_json(s), durable));
+    if (!s.name.empty()) TRY(fs::write_atomic(root_ + "/names", s.name, s.id, durable));
     return {};
   }();
-  if (!written) remove_tree_flat(d);
+  if (!written) fs::remove_tree(d);
   return written;
 }
 
 Result<> Store::update(const State& s, bool durable) {
   if (!valid_id(s.id)) return fail_invalid("invalid container ID '{}'", s.id);
-  return write_atomic(dir(s.id), "state.json", to_json(s), durable);
+  return fs::write_atomic(dir(s.id), "state.json", to_json(s), durable);
 }
 
 Result<State> Store::modify(const std::string& id, const std::function<void(State&)>& change,
@@ -255,7 +224,7 @@ Result<> Store::remove(const std::string& id) {
       if (fs::read_file(nf).value_or("") == id) ::unlink(nf.c_str());
     }
   }
-  remove_tree_flat(trash);
+  fs::remove_tree(trash);
   return {};
 }
 
@@ -273,7 +242,7 @@ void Store::sweep() const {
   if (DIR* d = ::opendir(root_.c_str())) {
     while (dirent* e = ::readdir(d)) {
       if (std::string_view(e->d_name).rfind(".trash-", 0) == 0)
-        remove_tree_flat(root_ + "/" + e->d_name);
+        fs::remove_tree(root_ + "/" + e->d_name);
     }
     ::closedir(d);
   }

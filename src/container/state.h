@@ -45,6 +45,7 @@ struct State {
   int64_t finished = 0;      // last exit, Unix seconds
   int exit_code = -1;        // last exit code (128+N for signal N)
   std::string cgroup_path;   // /nucleus/<id>, or empty when it runs without a cgroup
+  std::string ip;            // its address on a bridge network, while it runs there
   bool detached = false;     // run -d: kept after exit until `rm` (unless auto_remove)
   bool auto_remove = false;  // --rm
   RestartPolicy restart;
@@ -108,10 +109,5 @@ Result<Snapshot> look(const Store& store, const std::string& id);
 
 Result<State> from_json(std::string_view text);
 bool valid_id(std::string_view id);
-
-// Writes dir/name atomically: temp file created exclusively (O_NOFOLLOW), fsync when durable,
-// rename over the old file.
-Result<> write_atomic(const std::string& dir, const std::string& name, const std::string& data,
-                      bool durable);
 
 }  // namespace nucleus::container

@@ -100,7 +100,8 @@ Result<std::unique_ptr<Plan>> build(const spec::Spec& s, const Host& host) {
   p->id = s.id;
   p->hostname = s.hostname;
   // The cgroup namespace is entered by the child once it sits in its cgroup (see child.cc).
-  p->clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+  p->clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+  if (s.network.mode != spec::NetworkMode::kHost) p->clone_flags |= CLONE_NEWNET;
   if (s.user_namespace) p->clone_flags |= CLONE_NEWUSER;
   p->user_namespace = s.user_namespace;
   p->host_uid = host.uid;

@@ -32,5 +32,9 @@ Result<> add_root_ops(const spec::Spec& spec, Plan& plan);                      
 Result<> add_context_ops(const spec::Context& ctx, Plan& plan);                    // context.cc
 bool context_excluded(std::string_view name);                                      // context.cc
 std::vector<security::landlock::PathRule> landlock_rules(const spec::Spec& spec);  // policies.cc
+// network_files.cc: /etc/resolv.conf from the network mode, --dns and the host's file; /etc/hosts.
+std::string resolv_conf(const spec::Network& network, const std::string& host_resolv_conf);
+std::string resolv_conf(const spec::Spec& spec);
+std::string hosts_file(const spec::Spec& spec);
 
 }  // namespace nucleus::plan

@@ -106,10 +106,8 @@ Result<> add_generated_etc(const spec::Spec& s, OpList& ops) {
   ops.write("etc/passwd", etc_passwd(s));
   ops.write("etc/group", etc_group(s));
   ops.write("etc/hostname", s.hostname + "\n");
-  ops.write("etc/hosts", fmt::format("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n"
-                                     "127.0.1.1\t{}\n",
-                                     s.hostname));
-  ops.write("etc/resolv.conf", "# no network: nucleus run --network none\n");
+  ops.write("etc/hosts", hosts_file(s));
+  ops.write("etc/resolv.conf", resolv_conf(s));
   ops.write("etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files dns\n");
   // Host files that programs need and that reveal nothing: the loader cache, the alternatives
   // links (cc, python), CA certificates.

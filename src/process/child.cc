@@ -110,7 +110,9 @@ void child_new_container(plan::Plan& p, int sync_fd) noexcept {
   if (::unshare(CLONE_NEWCGROUP) != 0) fail(sync_fd, ChildError{errno, "unshare cgroup namespace"});
   if (::sethostname(p.hostname.c_str(), p.hostname.size()) != 0)
     fail(sync_fd, ChildError{errno, "sethostname"});
-  if (ChildError e = net::child_loopback_up()) fail(sync_fd, e);
+  if (p.clone_flags & CLONE_NEWNET) {
+    if (ChildError e = net::child_loopback_up()) fail(sync_fd, e);
+  }
 }
 
 // Waits for the workload forked into the PID namespace, passing on the signals the monitor

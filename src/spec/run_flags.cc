@@ -345,6 +345,9 @@ Result<Spec> from_run_flags(const RunFlags& f, const Caller& caller) {
   s.security.allow_degraded = f.allow_degraded_security;
   s.cgroup_path = "/nucleus/" + s.id;
   TRY(parse_runtime(f, s));
+  s.network = TRY(parse_network(f, caller));
+  if (s.runtime == Runtime::kGvisor && s.network.mode != NetworkMode::kNone)
+    return fail_invalid("--network {} with --runtime gvisor is not supported yet", f.network);
   return s;
 }
 

@@ -30,6 +30,9 @@ struct RunFlags {
   std::string timeout;
   bool allow_degraded_security = false;
   std::string runtime = "native", gvisor_platform, trust_level = "trusted";
+  std::string network = "none";  // none | host | bridge | a network's name
+  bool allow_host_network = false;
+  std::vector<std::string> dns, add_hosts;
 };
 
 // What the translation needs to know about the caller; filled by the CLI, faked by tests.
@@ -46,6 +49,11 @@ inline constexpr uint64_t kDefaultPids = 2048;      // as podman's default pids-
 inline constexpr uint64_t kMinMemory = 6ull << 20;  // as docker: below this nothing starts
 
 Result<Spec> from_run_flags(const RunFlags& flags, const Caller& caller);
+
+// --network, --dns, --add-host (network_flags.cc).
+Result<Network> parse_network(const RunFlags& flags, const Caller& caller);
+// A network's name: letters, digits, '_', '.', '-', starting with a letter or digit.
+bool valid_network_name(std::string_view name);
 
 // `nucleus exec` flags: a new process in a running container, with the container's policies.
 struct ExecFlags {

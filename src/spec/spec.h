@@ -81,6 +81,19 @@ struct Security {
 
 enum class Runtime { kNative, kGvisor };
 
+enum class NetworkMode { kNone, kHost, kBridge };
+
+struct HostEntry {
+  std::string name, ip;  // an /etc/hosts line
+};
+
+struct Network {
+  NetworkMode mode = NetworkMode::kNone;
+  std::string name;              // bridge mode: the network ("bridge": the default one)
+  std::vector<std::string> dns;  // nameservers for /etc/resolv.conf (empty: the host's)
+  std::vector<HostEntry> hosts;  // extra /etc/hosts entries
+};
+
 struct Spec {
   std::string id;        // 64 hex characters
   std::string name;      // optional, unique while the container lives
@@ -97,9 +110,10 @@ struct Spec {
   std::vector<Rlimit> rlimits;
   Security security;
   uint64_t timeout_seconds = 0;  // 0 = none
+  Network network;
   Runtime runtime = Runtime::kNative;
   std::string gvisor_platform;  // systrap | ptrace | kvm; empty: probed
-  std::string cgroup_path;       // absolute under each hierarchy root: /nucleus/<id>
+  std::string cgroup_path;      // absolute under each hierarchy root: /nucleus/<id>
 };
 
 }  // namespace nucleus::spec

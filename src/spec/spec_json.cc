@@ -13,6 +13,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IoLimit, device, major, minor, r
                                                 wiops)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Rlimit, resource, soft, hard)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Security, seccomp, landlock, allow_degraded)
+NLOHMANN_JSON_SERIALIZE_ENUM(NetworkMode, {{NetworkMode::kNone, "none"},
+                                           {NetworkMode::kHost, "host"},
+                                           {NetworkMode::kBridge, "bridge"}})
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostEntry, name, ip)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Network, mode, name, dns, hosts)
 
 namespace {
 
@@ -65,6 +70,7 @@ std::string to_json(const Spec& s) {
                       {"explicit_resources", s.explicit_resources},
                       {"rlimits", s.rlimits},
                       {"security", s.security},
+                      {"network", s.network},
                       {"timeout_seconds", s.timeout_seconds},
                       {"cgroup_path", s.cgroup_path}};
   if (s.context) {
@@ -98,6 +104,7 @@ Result<Spec> spec_from_json(std::string_view text) {
     s.explicit_resources = j.value("explicit_resources", false);
     s.rlimits = j.value("rlimits", s.rlimits);
     s.security = j.value("security", s.security);
+    s.network = j.value("network", s.network);
     s.timeout_seconds = j.value("timeout_seconds", uint64_t{0});
     s.cgroup_path = j.value("cgroup_path", "");
     return s;

@@ -31,6 +31,18 @@ Result<> write_existing_at(int dirfd, const std::string& name, std::string_view 
 // owned by the caller: state directories that nobody else can plant things in.
 Result<> make_private_dir(const std::string& path);
 
+// Writes dir/name atomically: temp file created exclusively (O_NOFOLLOW; a stale temp file or a
+// symlink there is removed, never followed), fsync when durable, rename over the old file.
+Result<> write_atomic(const std::string& dir, const std::string& name, const std::string& data,
+                      bool durable);
+
+// Opens (creating, 0600, not through a symlink) and exclusively flocks a lock file; the lock
+// goes with the descriptor.
+Result<UniqueFd> lock_file(const std::string& path);
+
+// Removes a directory tree without following symlinks (best effort: what cannot go stays).
+void remove_tree(const std::string& dir);
+
 // Lexically normalised absolute path ("/a/./b//c/" -> "/a/b/c"); ".." is refused.
 Result<std::string> normalize_abs(std::string_view path);
 

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -171,6 +172,34 @@ static int try_listen(int port) {
   return 0;
 }
 
+/* TCP connect to "A.B.C.D:PORT" within 3 s: 0, the errno (ECONNREFUSED for a reset,
+   ENETUNREACH without a route), or ETIMEDOUT when nothing answered. */
+static int try_connect(const char* target) {
+  char ip[64];
+  const char* colon = strrchr(target, ':');
+  if (!colon || colon - target >= (long)sizeof ip) return EINVAL;
+  memcpy(ip, target, colon - target);
+  ip[colon - target] = 0;
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(colon + 1))};
+  if (inet_pton(AF_INET, ip, &a.sin_addr) != 1) return EINVAL;
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (s < 0) return errno;
+  int r = 0;
+  if (connect(s, (struct sockaddr*)&a, sizeof a) != 0) {
+    r = errno;
+    if (r == EINPROGRESS) {
+      struct pollfd p = {.fd = s, .events = POLLOUT};
+      socklen_t len = sizeof r;
+      if (poll(&p, 1, 3000) != 1)
+        r = ETIMEDOUT;
+      else if (getsockopt(s, SOL_SOCKET, SO_ERROR, &r, &len) != 0)
+        r = errno;
+    }
+  }
+  close(s);
+  return r;
+}
+
 static volatile sig_atomic_t got_signal;
 static void on_signal(int s) {
   got_signal = s;
@@ -230,6 +259,8 @@ int main(int argc, char** argv) {
       r = try_alloc(atol(arg));
     } else if (!strncmp(argv[i], "forks=", 6)) {
       r = (int)try_forks(atol(arg));
+    } else if (!strncmp(argv[i], "connect=", 8)) {
+      r = try_connect(arg);
     } else if (!strncmp(argv[i], "listen=", 7)) {
       r = try_listen(atoi(arg));
     } else if (!strcmp(argv[i], "wait-signal")) {

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include "util/fs.h"
 
 #include "plan/build.h"
 #include "spec/run_flags.h"
@@ -91,7 +93,7 @@ TEST(OciBundle, MaterialisesTheRootAndRefusesAnExistingDir) {
             std::filesystem::perms::owner_all);
   EXPECT_FALSE(write_bundle(s, **p, bundle));  // exists: refused, and left as it was
   EXPECT_TRUE(std::filesystem::exists(bundle + "/config.json"));
-  remove_tree(bundle);
+  fs::remove_tree(bundle);
   EXPECT_FALSE(std::filesystem::exists(bundle));
   std::filesystem::remove_all(base);
 }

@@ -21,6 +21,9 @@ Spec sample() {
   f.cap_add = {"NET_BIND_SERVICE"};
   f.context = "/tmp";
   f.context_mode = "bind";
+  f.network = "backend";
+  f.dns = {"10.0.0.53"};
+  f.add_hosts = {"db:10.1.2.3"};
   auto s = from_run_flags(f, test_caller());
   EXPECT_TRUE(s) << s.error().what();
   return *s;
@@ -45,6 +48,11 @@ TEST(SpecJson, RoundTripsEverythingExecAndInspectUse) {
   EXPECT_EQ(back->context->mode, ContextMode::kBind);
   EXPECT_EQ(back->security.landlock, s.security.landlock);
   EXPECT_EQ(back->cgroup_path, s.cgroup_path);
+  EXPECT_EQ(back->network.mode, NetworkMode::kBridge);
+  EXPECT_EQ(back->network.name, "backend");
+  EXPECT_EQ(back->network.dns, s.network.dns);
+  ASSERT_EQ(back->network.hosts.size(), 1u);
+  EXPECT_EQ(back->network.hosts[0].ip, "10.1.2.3");
 }
 
 TEST(SpecJson, CorruptedIsAnError) {

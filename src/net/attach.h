@@ -1,0 +1,36 @@
+// A container on a bridge network, seen from the parent: an address leased once its state
+// exists, and a veth pair plugged into each init (a restarted container gets a new pair, the
+// same address). The destructor unplugs and gives the address back.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+
+#include "net/network.h"
+#include "spec/spec.h"
+
+namespace nucleus::net {
+
+class Attachment {
+ public:
+  // null unless the spec asks for a bridge network.
+  static std::unique_ptr<Attachment> for_spec(const spec::Spec& s, const std::string& state_root);
+  Attachment(std::string id, std::string network, std::string networks_dir)
+      : id_(std::move(id)), network_(std::move(network)), networks_(std::move(networks_dir)) {}
+  Attachment(const Attachment&) = delete;
+  ~Attachment();
+
+  // Leases the address (first time), then joins init's network namespace to the bridge: eth0
+  // with the address, up, and the default route through the bridge.
+  Result<> plug(pid_t init);
+  const std::optional<Lease>& lease() const { return lease_; }
+
+ private:
+  std::string id_, network_;
+  Networks networks_;
+  std::optional<Lease> lease_;
+};
+
+}  // namespace nucleus::net

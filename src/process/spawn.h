@@ -1,0 +1,42 @@
+// Helper programs that nucleus runs (runsc, nucleus-nft): fork + exec with the given stdio,
+// signals reset, every descriptor above 2 closed, and a parent-death signal so that none
+// outlives the nucleus that started it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.h"
+#include "util/unique_fd.h"
+
+namespace nucleus::process {
+
+struct Child {
+  pid_t pid = -1;
+  UniqueFd pidfd;
+};
+
+// stdin_fd / stderr_fd: -1 inherits ours. session: in a session of its own (killable as one).
+Result<Child> spawn(const std::vector<std::string>& argv, int stdin_fd, bool session,
+                    int stderr_fd = -1);
+
+// Runs argv to completion (stdio on /dev/null) within timeout_ms, then kills its whole session;
+// its exit code, or -1.
+int run_quietly(const std::vector<std::string>& argv, int timeout_ms);
+
+struct Finished {
+  int code = -1;    // exit code; -1 when killed or timed out
+  std::string err;  // what it wrote to stderr
+};
+// Runs argv with `input` on stdin (any size: a sealed memfd) and its stderr captured.
+Result<Finished> run_with_input(const std::vector<std::string>& argv, std::string_view input,
+                                int timeout_ms);
+
+// A program nucleus runs as root must be a regular file owned by root and writable by nobody
+// else; anything else is refused with an error naming it.
+Result<> check_trusted_executable(const std::string& path);
+
+}  // namespace nucleus::process

@@ -1,0 +1,298 @@
+// Bridge networks: each test runs in a fresh network namespace that plays the host, with a
+// fake internet (203.0.113.0/24) in a further namespace behind an "uplink" veth, so that no
+// packet can reach this machine's real network.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "detached.h"
+
+namespace nucleus::testing {
+namespace {
+
+constexpr int kEconnrefused = 111, kEnetunreach = 101;
+
+std::string slurp_file(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Output of a shell command (in the test's current network namespace).
+std::string sh_out(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+class Network : public IntegrationTest {
+ protected:
+  void SetUp() override {
+    IntegrationTest::SetUp();
+    if (IsSkipped()) return;
+    if (system("command -v ip >/dev/null && command -v nft >/dev/null && "
+               "command -v python3 >/dev/null") != 0)
+      GTEST_SKIP() << "needs ip(8), nft(8) and python3 to build the fake host and internet";
+    host_ns_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(host_ns_, 0);
+    ASSERT_EQ(unshare(CLONE_NEWNET), 0);
+    sh("ip link set lo up");
+    internet_ = in_new_netns();
+    ASSERT_GT(internet_, 0);
+    sh("ip link add uplink type veth peer name eth0 netns " + std::to_string(internet_));
+    sh("ip addr add 203.0.113.1/24 dev uplink && ip link set uplink up");
+    ASSERT_EQ(in_internet("ip link set lo up && ip addr add 203.0.113.10/24 dev eth0 && "
+                          "ip link set eth0 up && ip route add default via 203.0.113.1"),
+              0);
+  }
+
+  void TearDown() override {
+    for (pid_t p : servers_) stop(p);
+    if (internet_ > 0) stop(internet_);
+    if (host_ns_ >= 0) {
+      EXPECT_EQ(setns(host_ns_, CLONE_NEWNET), 0);
+      close(host_ns_);
+    }
+    IntegrationTest::TearDown();
+  }
+
+  static int sh(const std::string& cmd) { return system(cmd.c_str()); }
+
+  int in_internet(const std::string& cmd) {
+    return sh("nsenter -t " + std::to_string(internet_) + " -n sh -c '" + cmd + "'");
+  }
+
+  // A TCP server on 203.0.113.10:port that answers "hello" and logs each peer's address.
+  std::string serve(int port) {
+    std::string log = dir_.path() + "/peers-" + std::to_string(port);
+    std::string ready = log + ".ready";
+    pid_t pid = fork();
+    if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      int ns = open(("/proc/" + std::to_string(internet_) + "/ns/net").c_str(), O_RDONLY);
+      if (ns < 0 || setns(ns, CLONE_NEWNET) != 0) _exit(97);
+      std::string code =
+          "import socket\n"
+          "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+          "s.bind(('203.0.113.10', " +
+          std::to_string(port) +
+          ")); s.listen(16)\n"
+          "open('" +
+          ready +
+          "', 'w').close()\n"
+          "while True:\n"
+          "    c, a = s.accept(); open('" +
+          log +
+          "', 'a').write(a[0] + '\\n')\n"
+          "    c.sendall(b'hello\\n'); c.close()\n";
+      execlp("python3", "python3", "-c", code.c_str(), nullptr);
+      _exit(98);
+    }
+    servers_.push_back(pid);
+    for (int i = 0; i < 200 && access(ready.c_str(), F_OK) != 0; i++) usleep(10000);
+    EXPECT_EQ(access(ready.c_str(), F_OK), 0) << "the fake internet's server did not start";
+    return log;
+  }
+
+  // Nothing of nucleus networking is left in the fake host: links, tables, forwarding, state.
+  void expect_clean_host() {
+    EXPECT_EQ(sh_out("ip -o link show | grep -E 'nuc|nucleus' || true"), "");
+    EXPECT_EQ(sh_out("nft list tables"), "");
+    EXPECT_EQ(slurp_file("/proc/sys/net/ipv4/ip_forward"), "0\n");
+  }
+
+  TempDir dir_;
+
+ private:
+  // A process that only holds a new network namespace (the fake internet).
+  static pid_t in_new_netns() {
+    int p[2];
+    if (pipe(p) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      char ok = unshare(CLONE_NEWNET) == 0 ? 'y' : 'n';
+      (void)!write(p[1], &ok, 1);
+      for (;;) pause();
+    }
+    close(p[1]);
+    char ok = 'n';
+    (void)!read(p[0], &ok, 1);
+    close(p[0]);
+    return ok == 'y' ? pid : -1;
+  }
+
+  static void stop(pid_t pid) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+
+  int host_ns_ = -1;
+  pid_t internet_ = -1;
+  std::vector<pid_t> servers_;
+};
+
+TEST_F(Network, BridgeReachesTheInternetThroughNat) {
+  std::string peers = serve(8080);
+  auto j = probe({"--network", "bridge"}, {"connect=203.0.113.10:8080", "connect=203.0.113.10:9"});
+  EXPECT_EQ(j["checks"]["connect=203.0.113.10:8080"], 0);
+  EXPECT_EQ(j["checks"]["connect=203.0.113.10:9"], kEconnrefused);  // refused, not timed out
+  std::string dev = j["net_dev"];
+  EXPECT_NE(dev.find("eth0"), std::string::npos) << dev;
+  // Masqueraded: the internet saw the host's uplink address, not the container's.
+  EXPECT_EQ(slurp_file(peers), "203.0.113.1\n");
+  // The container is gone: so are its veth and its address.
+  EXPECT_EQ(sh_out("ip -o link show | grep nuc | grep -v nucleus0 || true"), "");
+  EXPECT_EQ(slurp_file("/run/nucleus/networks/bridge/leases.json"), "{}\n");
+  EXPECT_EQ(slurp_file("/proc/sys/net/ipv4/ip_forward"), "1\n");  // while the bridge is up
+  RunResult rm = run({"network", "rm", "bridge"});
+  EXPECT_EQ(rm.code, 0) << rm.err;
+  expect_clean_host();
+}
+
+TEST_F(Network, NoneHasNoRouteOut) {
+  serve(8080);
+  auto j = probe({}, {"connect=203.0.113.10:8080"});
+  EXPECT_EQ(j["checks"]["connect=203.0.113.10:8080"], kEnetunreach);
+  std::string dev = j["net_dev"];  // /proc/net/dev: loopback only
+  EXPECT_NE(dev.find("lo:"), std::string::npos) << dev;
+  EXPECT_EQ(std::count(dev.begin(), dev.end(), ':'), 1) << dev;
+  expect_clean_host();  // --network none touches nothing
+}
+
+TEST_F(Network, ContainersOnABridgeReachEachOther) {
+  std::string srv = start({"--network", "bridge", "--name", "srv", "--", "python3", "-m",
+                           "http.server", "--bind", "0.0.0.0", "7000", "--directory", "/"});
+  auto in = nlohmann::json::parse(run({"inspect", "srv"}).out)[0];
+  EXPECT_EQ(in["network"]["mode"], "bridge");
+  EXPECT_EQ(in["network"]["name"], "bridge");
+  std::string ip = in["network"]["ip"];
+  EXPECT_EQ(ip, "10.88.0.2");
+  // The host reaches it over the bridge once it listens.
+  bool up = false;
+  for (int i = 0; i < 100 && !up; i++) {
+    up = sh("python3 -c 'import socket; socket.create_connection((\"" + ip +
+            "\", 7000), 1)' 2>/dev/null") == 0;
+    if (!up) usleep(50000);
+  }
+  ASSERT_TRUE(up) << "the server container never listened";
+  auto j = probe({"--network", "bridge"}, {"connect=" + ip + ":7000"});
+  EXPECT_EQ(j["checks"]["connect=" + ip + ":7000"], 0);
+  EXPECT_EQ(run({"rm", "-f", "srv"}).code, 0);
+  EXPECT_EQ(sh_out("ip -o link show | grep nuc | grep -v nucleus0 || true"), "");
+  EXPECT_EQ(slurp_file("/run/nucleus/networks/bridge/leases.json"), "{}\n");
+  EXPECT_EQ(run({"network", "rm", "bridge"}).code, 0);
+  expect_clean_host();
+}
+
+TEST_F(Network, NamedNetworksSideBySide) {
+  RunResult a = run({"network", "create", "--subnet", "10.90.0.0/24", "neta"});
+  ASSERT_EQ(a.code, 0) << a.err;
+  ASSERT_EQ(run({"network", "create", "netb"}).code, 0);
+  auto ls = nlohmann::json::parse(run({"network", "ls", "--format", "json"}).out);
+  ASSERT_EQ(ls.size(), 2u);
+  EXPECT_EQ(ls[0]["name"], "neta");
+  EXPECT_EQ(ls[0]["subnet"], "10.90.0.0/24");
+  EXPECT_EQ(ls[1]["subnet"], "10.89.0.0/24");
+  EXPECT_NE(ls[0]["bridge"], ls[1]["bridge"]);
+  RunResult on_a =
+      run({"run", "--network", "neta", "--", "ip", "-4", "-o", "addr", "show", "eth0"});
+  EXPECT_EQ(on_a.code, 0) << on_a.err;
+  EXPECT_NE(on_a.out.find("10.90.0.2/24"), std::string::npos) << on_a.out;
+  RunResult on_b =
+      run({"run", "--network", "netb", "--", "ip", "-4", "-o", "addr", "show", "eth0"});
+  EXPECT_NE(on_b.out.find("10.89.0.2/24"), std::string::npos) << on_b.out;
+  // Bad input: one clear line, exit 125, nothing made.
+  struct Bad {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  for (const Bad& bad : std::vector<Bad>{
+           {{"network", "create", "--subnet", "10.90.0.128/25", "over"}, "overlaps network 'neta'"},
+           {{"network", "create", "--subnet", "10.90.1.0/33", "cidr"}, "not a subnet"},
+           {{"network", "create", "--subnet", "10.91.0.1/24", "hostbits"}, "host bits"},
+           {{"network", "create", "--subnet", "203.0.113.0/25", "route"}, "route of the host"},
+           {{"network", "create", "--bridge", "a-very-long-bridge", "long"}, "15 characters"},
+           {{"network", "create", "neta"}, "already exists"},
+           {{"network", "create", "bridge"}, "predefined"},
+           {{"network", "create", "bad/name"}, "invalid network name"},
+           {{"network", "rm", "nosuch"}, "no network named"},
+           {{"run", "--network", "nosuch", "--", "true"}, "no network named 'nosuch'"}}) {
+    RunResult r = run(bad.args);
+    EXPECT_EQ(r.code, 125) << bad.says;
+    EXPECT_NE(r.err.find(bad.says), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  EXPECT_EQ(nlohmann::json::parse(run({"network", "ls", "--format", "json"}).out).size(), 2u);
+  RunResult rm = run({"network", "rm", "neta", "netb"});
+  EXPECT_EQ(rm.code, 0) << rm.err;
+  expect_clean_host();
+}
+
+TEST_F(Network, InUseNetworkIsNotRemoved) {
+  std::string id = start({"--network", "bridge", "--", "sleep", "100"});
+  RunResult busy = run({"network", "rm", "bridge"});
+  EXPECT_EQ(busy.code, 125);
+  EXPECT_NE(busy.err.find("in use by 1 container"), std::string::npos) << busy.err;
+  EXPECT_EQ(run({"exec", id, "true"}).code, 0);  // untouched
+  EXPECT_EQ(run({"rm", "-f", id}).code, 0);
+  EXPECT_EQ(run({"network", "rm", "bridge"}).code, 0);
+  expect_clean_host();
+}
+
+TEST_F(Network, ResolvConfHostsAndHostMode) {
+  RunResult r = run({"run", "--network", "bridge", "--dns", "203.0.113.53", "--add-host",
+                     "db:10.1.2.3", "--", "cat", "/etc/resolv.conf", "/etc/hosts"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("nameserver 203.0.113.53\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("10.1.2.3\tdb\n"), std::string::npos) << r.out;
+  for (const auto& bad : std::vector<std::vector<std::string>>{{"--dns", "dns.example"},
+                                                               {"--add-host", "db"},
+                                                               {"--add-host", "db:300.1.2.3"},
+                                                               {"--network", "host"},
+                                                               {"--network", "a/b"}}) {
+    std::vector<std::string> args{"run"};
+    args.insert(args.end(), bad.begin(), bad.end());
+    args.insert(args.end(), {"--", "true"});
+    RunResult b = run(args);
+    EXPECT_EQ(b.code, 125) << bad[0];
+    EXPECT_EQ(std::count(b.err.begin(), b.err.end(), '\n'), 1) << b.err;
+  }
+  // Host mode, only when asked for explicitly: the fake host's own links are visible.
+  auto j = probe({"--network", "host", "--allow-host-network"}, {});
+  std::string dev = j["net_dev"];
+  EXPECT_NE(dev.find("uplink"), std::string::npos) << dev;
+  EXPECT_EQ(run({"network", "rm", "bridge"}).code, 0);
+  expect_clean_host();
+}
+
+TEST_F(Network, KilledMonitorsAddressIsCollected) {
+  std::string id = start({"--network", "bridge", "--", "sleep", "100"});
+  auto in = nlohmann::json::parse(run({"inspect", id}).out)[0];
+  pid_t monitor = in["state"]["monitor_pid"];
+  ASSERT_EQ(kill(monitor, SIGKILL), 0);
+  for (int i = 0; i < 300 && !process_gone(monitor); i++) usleep(10000);
+  EXPECT_NE(slurp_file("/run/nucleus/networks/bridge/leases.json"), "{}\n");  // still held
+  RunResult gc = run({"gc"});
+  EXPECT_EQ(gc.code, 0) << gc.err;
+  EXPECT_NE(gc.out.find(id), std::string::npos);
+  EXPECT_EQ(slurp_file("/run/nucleus/networks/bridge/leases.json"), "{}\n");
+  EXPECT_EQ(sh_out("ip -o link show | grep nuc | grep -v nucleus0 || true"), "");
+  EXPECT_EQ(run({"network", "rm", "bridge"}).code, 0);
+  expect_clean_host();
+}
+
+}  // namespace
+}  // namespace nucleus::testing
