@@ -107,6 +107,11 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
   app.add_flag("--allow-host-network", f.allow_host_network, "Permit --network host");
   app.add_option("--dns", f.dns, "A nameserver for /etc/resolv.conf (repeatable)");
   app.add_option("--add-host", f.add_hosts, "NAME:IP, an /etc/hosts entry (repeatable)");
+  app.add_option("--egress-allow", f.egress_allow,
+                 "CIDR[:PORT[,PORT...]]: the only destinations a bridge container may reach "
+                 "(repeatable; everything else is rejected)");
+  app.add_flag("--egress-deny-all", f.egress_deny_all,
+               "Reject every outgoing connection (but those --egress-allow lists)");
   app.add_flag("--debug", debug, "Print debug messages");
 }
 

@@ -1,5 +1,7 @@
 #include "net/attach.h"
 
+#include "net/egress.h"
+#include "net/nft.h"
 #include "net/rtnl.h"
 #include "util/log.h"
 
@@ -8,7 +10,7 @@ namespace nucleus::net {
 std::unique_ptr<Attachment> Attachment::for_spec(const spec::Spec& s,
                                                  const std::string& state_root) {
   if (s.network.mode != spec::NetworkMode::kBridge) return nullptr;
-  return std::make_unique<Attachment>(s.id, s.network.name, state_root + "/networks");
+  return std::make_unique<Attachment>(s.id, s.network, state_root + "/networks");
 }
 
 Attachment::~Attachment() {
@@ -17,11 +19,12 @@ Attachment::~Attachment() {
 }
 
 Result<> Attachment::plug(pid_t init) {
-  if (!lease_) lease_ = TRY(networks_.lease(network_, id_));
+  if (!lease_) lease_ = TRY(networks_.lease(network_.name, id_));
   auto host = TRY(Rtnl::open());
   TRY(host.remove_link(lease_->link));  // the previous run's, if its namespace lingers
   auto master = host.ifindex(lease_->bridge);
-  if (!master) return fail_invalid("network '{}': bridge {} is missing", network_, lease_->bridge);
+  if (!master)
+    return fail_invalid("network '{}': bridge {} is missing", network_.name, lease_->bridge);
   TRY(host.add_veth(lease_->link, "eth0", init, *master));
   auto inside = TRY(Rtnl::open_in(init));
   auto eth0 = inside.ifindex("eth0");
@@ -29,7 +32,8 @@ Result<> Attachment::plug(pid_t init) {
   TRY(inside.add_address(*eth0, lease_->ip, lease_->prefix));
   TRY(inside.set_up(*eth0));
   TRY(inside.add_default_route(lease_->gateway));
-  log::debug("{:.2f} ms: network {}: {}/{} via {}", log::elapsed_ms(), network_,
+  if (network_.egress.enforced) TRY(nft::apply(egress_ruleset(network_.egress), init));
+  log::debug("{:.2f} ms: network {}: {}/{} via {}", log::elapsed_ms(), network_.name,
              format_ipv4(lease_->ip), lease_->prefix, format_ipv4(lease_->gateway));
   return {};
 }

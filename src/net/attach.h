@@ -17,18 +17,19 @@ class Attachment {
  public:
   // null unless the spec asks for a bridge network.
   static std::unique_ptr<Attachment> for_spec(const spec::Spec& s, const std::string& state_root);
-  Attachment(std::string id, std::string network, std::string networks_dir)
+  Attachment(std::string id, spec::Network network, std::string networks_dir)
       : id_(std::move(id)), network_(std::move(network)), networks_(std::move(networks_dir)) {}
   Attachment(const Attachment&) = delete;
   ~Attachment();
 
   // Leases the address (first time), then joins init's network namespace to the bridge: eth0
-  // with the address, up, and the default route through the bridge.
+  // with the address, up, the default route through the bridge, and the egress policy.
   Result<> plug(pid_t init);
   const std::optional<Lease>& lease() const { return lease_; }
 
  private:
-  std::string id_, network_;
+  std::string id_;
+  spec::Network network_;
   Networks networks_;
   std::optional<Lease> lease_;
 };

@@ -3,6 +3,7 @@
 
 #include "net/ipv4.h"
 #include "spec/run_flags.h"
+#include "util/parse.h"
 
 namespace nucleus::spec {
 namespace {
@@ -12,6 +13,24 @@ bool valid_host_name(std::string_view h) {
   return std::all_of(h.begin(), h.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
   });
+}
+
+// CIDR[:PORT[,PORT...]]; a bare address means /32.
+Result<EgressRule> parse_egress_rule(std::string_view text) {
+  size_t colon = text.find(':');
+  std::string_view where = text.substr(0, colon);
+  std::string cidr(where.find('/') == std::string_view::npos ? std::string(where) + "/32" : where);
+  auto parsed = net::parse_cidr(cidr);
+  if (!parsed) return fail_invalid("--egress-allow '{}': {}", text, parsed.error().message);
+  EgressRule r{parsed->str(), {}};
+  if (colon != std::string_view::npos) {
+    for (auto p : parse::split(text.substr(colon + 1), ',')) {
+      auto port = parse::uint(p, 1, 65535);
+      if (!port) return fail_invalid("--egress-allow '{}': '{}' is not a port", text, p);
+      r.ports.push_back(static_cast<uint16_t>(*port));
+    }
+  }
+  return r;
 }
 
 }  // namespace
@@ -55,6 +74,15 @@ Result<Network> parse_network(const RunFlags& f, const Caller& caller) {
     if (!valid_host_name(name) || !net::valid_ip(ip))
       return fail_invalid("--add-host '{}': want NAME:IP", h);
     n.hosts.push_back({name, ip});
+  }
+  if (!f.egress_allow.empty() || f.egress_deny_all) {
+    if (n.mode != NetworkMode::kBridge)
+      return fail_invalid(
+          "--egress-allow and --egress-deny-all apply to bridge networks, not "
+          "--network {}",
+          f.network);
+    n.egress.enforced = true;
+    for (const auto& a : f.egress_allow) n.egress.allow.push_back(TRY(parse_egress_rule(a)));
   }
   return n;
 }

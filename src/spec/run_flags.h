@@ -33,6 +33,8 @@ struct RunFlags {
   std::string network = "none";  // none | host | bridge | a network's name
   bool allow_host_network = false;
   std::vector<std::string> dns, add_hosts;
+  std::vector<std::string> egress_allow;  // CIDR[:PORT[,PORT...]]
+  bool egress_deny_all = false;
 };
 
 // What the translation needs to know about the caller; filled by the CLI, faked by tests.

@@ -87,8 +87,20 @@ struct HostEntry {
   std::string name, ip;  // an /etc/hosts line
 };
 
+// Where a bridge container may connect; enforced in its own network namespace.
+struct EgressRule {
+  std::string cidr;             // "A.B.C.D/N"
+  std::vector<uint16_t> ports;  // TCP and UDP destination ports; empty = any
+};
+
+struct Egress {
+  bool enforced = false;  // --egress-allow or --egress-deny-all: everything else is rejected
+  std::vector<EgressRule> allow;
+};
+
 struct Network {
   NetworkMode mode = NetworkMode::kNone;
+  Egress egress;
   std::string name;              // bridge mode: the network ("bridge": the default one)
   std::vector<std::string> dns;  // nameservers for /etc/resolv.conf (empty: the host's)
   std::vector<HostEntry> hosts;  // extra /etc/hosts entries

@@ -16,7 +16,7 @@
 namespace nucleus::testing {
 namespace {
 
-constexpr int kEconnrefused = 111, kEnetunreach = 101;
+constexpr int kEconnrefused = 111, kEnetunreach = 101, kEperm = 1;
 
 std::string slurp_file(const std::string& path) {
   std::ifstream f(path);
@@ -276,6 +276,51 @@ TEST_F(Network, ResolvConfHostsAndHostMode) {
   EXPECT_NE(dev.find("uplink"), std::string::npos) << dev;
   EXPECT_EQ(run({"network", "rm", "bridge"}).code, 0);
   expect_clean_host();
+}
+
+// Allowed destinations pass; every other connection fails at once: TCP with a reset
+// (ECONNREFUSED), a UDP send with EPERM, never a silent timeout.
+TEST_F(Network, EgressAllowsExactlyWhatIsListed) {
+  std::string open_port = serve(8080), other_port = serve(8081);
+  std::vector<std::string> checks = {"connect=203.0.113.10:8080", "connect=203.0.113.10:8081",
+                                     "udp=203.0.113.10:53", "connect=10.88.0.1:22"};
+  auto j = probe({"--network", "bridge", "--egress-allow", "203.0.113.10:8080,8443",
+                  "--egress-allow", "198.51.100.0/24"},
+                 checks);
+  EXPECT_EQ(j["checks"]["connect=203.0.113.10:8080"], 0);
+  EXPECT_EQ(j["checks"]["connect=203.0.113.10:8081"], kEconnrefused);
+  EXPECT_EQ(j["checks"]["udp=203.0.113.10:53"], kEperm);
+  EXPECT_EQ(j["checks"]["connect=10.88.0.1:22"], kEconnrefused);  // the host too
+  EXPECT_EQ(slurp_file(other_port), "");  // nothing reached the server behind 8081
+  // A whole subnet, any port.
+  j = probe({"--network", "bridge", "--egress-allow", "203.0.113.0/24"}, checks);
+  EXPECT_EQ(j["checks"]["connect=203.0.113.10:8081"], 0);
+  EXPECT_EQ(slurp_file(other_port), "203.0.113.1\n");
+  j = probe({"--network", "bridge", "--egress-deny-all"}, checks);
+  EXPECT_EQ(j["checks"]["connect=203.0.113.10:8080"], kEconnrefused);
+  EXPECT_EQ(j["checks"]["udp=203.0.113.10:53"], kEperm);
+  // The workload cannot lift its own policy: no CAP_NET_ADMIN in its namespace.
+  RunResult flush =
+      run({"run", "--network", "bridge", "--egress-deny-all", "--", "nft", "flush", "ruleset"});
+  EXPECT_NE(flush.code, 0);
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {"--egress-allow", "203.0.113.10"},  // --network none
+           {"--network", "bridge", "--egress-allow", "203.0.113.0/24:http"},
+           {"--network", "bridge", "--egress-allow", "203.0.113.0/24:0"},
+           {"--network", "bridge", "--egress-allow", "203.0.113.0/24:70000"},
+           {"--network", "bridge", "--egress-allow", "203.0.113.1/24"},
+           {"--network", "bridge", "--egress-allow", "example.com"}}) {
+    std::vector<std::string> args{"run"};
+    args.insert(args.end(), bad.begin(), bad.end());
+    args.insert(args.end(), {"--", "true"});
+    RunResult b = run(args);
+    EXPECT_EQ(b.code, 125) << bad.back();
+    EXPECT_EQ(std::count(b.err.begin(), b.err.end(), '\n'), 1) << b.err;
+  }
+  EXPECT_EQ(slurp_file("/run/nucleus/networks/bridge/leases.json"), "{}\n");
+  EXPECT_EQ(run({"network", "rm", "bridge"}).code, 0);
+  expect_clean_host();
+  (void)open_port;
 }
 
 TEST_F(Network, KilledMonitorsAddressIsCollected) {

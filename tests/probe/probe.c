@@ -172,16 +172,44 @@ static int try_listen(int port) {
   return 0;
 }
 
-/* TCP connect to "A.B.C.D:PORT" within 3 s: 0, the errno (ECONNREFUSED for a reset,
-   ENETUNREACH without a route), or ETIMEDOUT when nothing answered. */
-static int try_connect(const char* target) {
+static int parse_target(const char* target, struct sockaddr_in* a) {
   char ip[64];
   const char* colon = strrchr(target, ':');
   if (!colon || colon - target >= (long)sizeof ip) return EINVAL;
   memcpy(ip, target, colon - target);
   ip[colon - target] = 0;
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(colon + 1))};
-  if (inet_pton(AF_INET, ip, &a.sin_addr) != 1) return EINVAL;
+  a->sin_family = AF_INET;
+  a->sin_port = htons(atoi(colon + 1));
+  return inet_pton(AF_INET, ip, &a->sin_addr) == 1 ? 0 : EINVAL;
+}
+
+/* A UDP datagram to "A.B.C.D:PORT", then a reply awaited for 2 s: 0 when one came, the errno
+   of the send (EPERM when a local firewall rejects it) or of an ICMP error, or ETIMEDOUT. */
+static int try_udp(const char* target) {
+  struct sockaddr_in a = {0};
+  if (parse_target(target, &a)) return EINVAL;
+  int s = socket(AF_INET, SOCK_DGRAM, 0);
+  if (s < 0) return errno;
+  int r = 0;
+  char b = 'x';
+  if (connect(s, (struct sockaddr*)&a, sizeof a) != 0 || send(s, &b, 1, 0) != 1) {
+    r = errno;
+  } else {
+    struct pollfd p = {.fd = s, .events = POLLIN};
+    if (poll(&p, 1, 2000) != 1)
+      r = ETIMEDOUT;
+    else if (recv(s, &b, 1, 0) < 0)
+      r = errno;
+  }
+  close(s);
+  return r;
+}
+
+/* TCP connect to "A.B.C.D:PORT" within 3 s: 0, the errno (ECONNREFUSED for a reset,
+   ENETUNREACH without a route), or ETIMEDOUT when nothing answered. */
+static int try_connect(const char* target) {
+  struct sockaddr_in a = {0};
+  if (parse_target(target, &a)) return EINVAL;
   int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   if (s < 0) return errno;
   int r = 0;
@@ -261,6 +289,8 @@ int main(int argc, char** argv) {
       r = (int)try_forks(atol(arg));
     } else if (!strncmp(argv[i], "connect=", 8)) {
       r = try_connect(arg);
+    } else if (!strncmp(argv[i], "udp=", 4)) {
+      r = try_udp(arg);
     } else if (!strncmp(argv[i], "listen=", 7)) {
       r = try_listen(atoi(arg));
     } else if (!strcmp(argv[i], "wait-signal")) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "helpers.h"
+#include "net/egress.h"
 #include "net/ipv4.h"
 #include "plan/build.h"
 #include "spec/run_flags.h"
@@ -76,6 +77,39 @@ TEST(NetworkFlags, ModesAndTheirChecks) {
   auto gvisor = with_network("bridge");
   gvisor.runtime = "gvisor";
   EXPECT_FALSE(spec::from_run_flags(gvisor, caller));
+}
+
+TEST(Egress, FlagsAndRuleset) {
+  auto caller = testing::test_caller();
+  auto f = with_network("bridge");
+  f.egress_allow = {"203.0.113.10:80,443", "198.51.100.0/24", "192.0.2.7"};
+  auto n = spec::parse_network(f, caller);
+  ASSERT_TRUE(n) << n.error().what();
+  ASSERT_TRUE(n->egress.enforced);
+  ASSERT_EQ(n->egress.allow.size(), 3u);
+  EXPECT_EQ(n->egress.allow[0].cidr, "203.0.113.10/32");
+  EXPECT_EQ(n->egress.allow[0].ports, (std::vector<uint16_t>{80, 443}));
+  EXPECT_EQ(n->egress.allow[2].cidr, "192.0.2.7/32");
+  auto rules = net::egress_ruleset(n->egress);
+  std::string text = rules.dump();
+  // The any-port destinations go into one interval set; ported ones get a rule per protocol.
+  EXPECT_NE(text.find(R"({"prefix":{"addr":"198.51.100.0","len":24}})"), std::string::npos);
+  EXPECT_NE(text.find(R"("right":{"set":[80,443]})"), std::string::npos) << text;
+  // Rejections come last: a reset for TCP, then ICMP for the rest.
+  EXPECT_EQ(rules.back()["add"]["rule"]["expr"][0]["reject"]["type"], "icmpx");
+  EXPECT_EQ(rules[rules.size() - 2]["add"]["rule"]["expr"][1]["reject"]["type"], "tcp reset");
+  f.egress_allow.clear();
+  f.egress_deny_all = true;
+  EXPECT_TRUE(spec::parse_network(f, caller)->egress.allow.empty());
+  EXPECT_FALSE(spec::parse_network(with_network("none"), caller)->egress.enforced);
+  auto none = with_network("none");
+  none.egress_deny_all = true;
+  EXPECT_FALSE(spec::parse_network(none, caller));
+  for (const char* bad : {"10.0.0.0/8:0", "10.0.0.0/8:65536", "10.0.0.0/8:", "10.0.0.1/8",
+                          "host.example", "10.0.0.0/8:1,,2"}) {
+    f.egress_allow = {bad};
+    EXPECT_FALSE(spec::parse_network(f, caller)) << bad;
+  }
 }
 
 TEST(NetworkFiles, ResolvConfFollowsTheMode) {
