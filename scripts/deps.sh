@@ -9,7 +9,7 @@ BUILD=(cmake ninja-build g++ pkg-config libexpected-dev libfmt-dev libcli11-dev
 RUNTIME=(util-linux iproute2 ca-certificates)
 TEST=(busybox-static python3 git gcc qemu-system-x86 cpio xz-utils clang libclang-rt-14-dev
       nftables)
-BENCH=(hyperfine crun runc bubblewrap jq time iptables runsc criu)
+BENCH=(hyperfine crun runc bubblewrap jq time iptables runsc criu iperf3)
 
 want=("${BUILD[@]}" "${RUNTIME[@]}" "${TEST[@]}")
 [ "${NUCLEUS_BENCH_DEPS:-0}" = 1 ] && want+=("${BENCH[@]}")

@@ -152,8 +152,8 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
   abort_point("cgroup");
   auto network = net::Attachment::for_spec(s, state_root());
   auto release = [&] {
-    network.reset();
     destroy_cgroup(cg.get());
+    network.reset();  // once no process of the container is left
   };
   LogWriter log(store.dir(s.id), o.log_max_size, o.log_max_files);
   TRY(log.open());

@@ -25,10 +25,11 @@ Result<int> run(const spec::Spec& s) {
   ScopeExit unregister([&] {
     if (registered) (void)store.remove(s.id);
   });
+  // Its address is given back once the cgroup, and so every process of the container, is gone.
+  auto network = net::Attachment::for_spec(s, state_root());
   auto cg = TRY(make_cgroup(s));
   log::debug("{:.2f} ms: cgroup ready", log::elapsed_ms());
   ScopeExit cleanup([&] { destroy_cgroup(cg.get()); });
-  auto network = net::Attachment::for_spec(s, state_root());  // released before the cgroup goes
 
   TRY(process::block_forwarded_signals());
   StartOptions opts;

@@ -15,17 +15,21 @@ std::unique_ptr<Attachment> Attachment::for_spec(const spec::Spec& s,
 
 Attachment::~Attachment() {
   if (!lease_) return;
-  if (auto r = networks_.release(id_); !r) log::error("network: {}", r.error().what());
+  if (auto r = networks_.release(id_, /*remove_veth=*/false); !r)
+    log::error("network: {}", r.error().what());
 }
 
 Result<> Attachment::plug(pid_t init) {
   if (!lease_) lease_ = TRY(networks_.lease(network_.name, id_));
   auto host = TRY(Rtnl::open());
-  TRY(host.remove_link(lease_->link));  // the previous run's, if its namespace lingers
   auto master = host.ifindex(lease_->bridge);
   if (!master)
     return fail_invalid("network '{}': bridge {} is missing", network_.name, lease_->bridge);
-  TRY(host.add_veth(lease_->link, "eth0", init, *master));
+  if (!host.add_veth(lease_->link, "eth0", init, *master)) {
+    // The previous run's veth, while the kernel has not finished removing its namespace.
+    TRY(host.remove_link(lease_->link));
+    TRY(host.add_veth(lease_->link, "eth0", init, *master));
+  }
   auto inside = TRY(Rtnl::open_in(init));
   auto eth0 = inside.ifindex("eth0");
   if (!eth0) return fail_invalid("eth0 did not arrive in the container");

@@ -272,12 +272,12 @@ Result<Lease> Networks::lease(const std::string& name, const std::string& id) {
   return fail_invalid("network '{}' ({}) has no free address left", name, n.subnet.str());
 }
 
-Result<> Networks::release(const std::string& id) {
+Result<> Networks::release(const std::string& id, bool remove_veth) {
   for (const auto& n : TRY(list())) {
     UniqueFd held = TRY(lock(n.name));
     auto leases = TRY(read_leases(path(n.name)));
     if (std::erase_if(leases, [&](const auto& l) { return l.second == id; }) == 0) continue;
-    TRY(TRY(Rtnl::open()).remove_link(veth_name(id)));
+    if (remove_veth) TRY(TRY(Rtnl::open()).remove_link(veth_name(id)));
     TRY(write_leases(path(n.name), leases));
   }
   return {};

@@ -49,8 +49,11 @@ class Networks {
   // An address on network `name` for container `id` (the default network is made on first use),
   // with the bridge up.
   Result<Lease> lease(const std::string& name, const std::string& id);
-  // Gives back every address of container `id` and removes its veths.
-  Result<> release(const std::string& id);
+  // Gives back every address of container `id`. remove_veth: also delete its veth now (after a
+  // crash); a container that ended normally left none of its processes in its network
+  // namespace, and the kernel removes the veth with that namespace (deleting it here would
+  // cost two RCU grace periods, ~20 ms, on every exit).
+  Result<> release(const std::string& id, bool remove_veth = true);
   // Releases the leases of containers for which `alive` is false (gc); their IDs.
   Result<std::vector<std::string>> collect(const std::function<bool(const std::string&)>& alive);
 

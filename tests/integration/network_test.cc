@@ -106,8 +106,21 @@ class Network : public IntegrationTest {
     return log;
   }
 
+  // Container veths on the host, once the kernel has had up to 2 s to remove them with their
+  // containers' namespaces (asynchronous after a normal exit).
+  static std::string veths_left() {
+    std::string left;
+    for (int i = 0; i < 200; i++) {
+      left = sh_out("ip -o link show | grep nuc | grep -v nucleus0 || true");
+      if (left.empty()) break;
+      usleep(10000);
+    }
+    return left;
+  }
+
   // Nothing of nucleus networking is left in the fake host: links, tables, forwarding, state.
   void expect_clean_host() {
+    EXPECT_EQ(veths_left(), "");
     EXPECT_EQ(sh_out("ip -o link show | grep -E 'nuc|nucleus' || true"), "");
     EXPECT_EQ(sh_out("nft list tables"), "");
     EXPECT_EQ(slurp_file("/proc/sys/net/ipv4/ip_forward"), "0\n");
@@ -154,7 +167,7 @@ TEST_F(Network, BridgeReachesTheInternetThroughNat) {
   // Masqueraded: the internet saw the host's uplink address, not the container's.
   EXPECT_EQ(slurp_file(peers), "203.0.113.1\n");
   // The container is gone: so are its veth and its address.
-  EXPECT_EQ(sh_out("ip -o link show | grep nuc | grep -v nucleus0 || true"), "");
+  EXPECT_EQ(veths_left(), "");
   EXPECT_EQ(slurp_file("/run/nucleus/networks/bridge/leases.json"), "{}\n");
   EXPECT_EQ(slurp_file("/proc/sys/net/ipv4/ip_forward"), "1\n");  // while the bridge is up
   RunResult rm = run({"network", "rm", "bridge"});
@@ -191,7 +204,7 @@ TEST_F(Network, ContainersOnABridgeReachEachOther) {
   auto j = probe({"--network", "bridge"}, {"connect=" + ip + ":7000"});
   EXPECT_EQ(j["checks"]["connect=" + ip + ":7000"], 0);
   EXPECT_EQ(run({"rm", "-f", "srv"}).code, 0);
-  EXPECT_EQ(sh_out("ip -o link show | grep nuc | grep -v nucleus0 || true"), "");
+  EXPECT_EQ(veths_left(), "");
   EXPECT_EQ(slurp_file("/run/nucleus/networks/bridge/leases.json"), "{}\n");
   EXPECT_EQ(run({"network", "rm", "bridge"}).code, 0);
   expect_clean_host();
@@ -321,6 +334,20 @@ TEST_F(Network, EgressAllowsExactlyWhatIsListed) {
   EXPECT_EQ(run({"network", "rm", "bridge"}).code, 0);
   expect_clean_host();
   (void)open_port;
+}
+
+// Each restart gets a fresh veth (the previous one may still be going away with its namespace)
+// and keeps the container's address.
+TEST_F(Network, RestartedContainerKeepsItsAddress) {
+  std::string id = start({"--network", "bridge", "--restart", "on-failure:3", "--", "sh", "-c",
+                          "ip -4 -o addr show eth0 | grep -o '10[.0-9/]*'; exit 1"});
+  RunResult w = run({"wait", id});
+  EXPECT_EQ(w.code, 1) << w.err;
+  EXPECT_EQ(run({"logs", id}).out, "10.88.0.2/16\n10.88.0.2/16\n10.88.0.2/16\n10.88.0.2/16\n");
+  EXPECT_EQ(slurp_file("/run/nucleus/networks/bridge/leases.json"), "{}\n");
+  EXPECT_EQ(run({"rm", id}).code, 0);
+  EXPECT_EQ(run({"network", "rm", "bridge"}).code, 0);
+  expect_clean_host();
 }
 
 TEST_F(Network, KilledMonitorsAddressIsCollected) {

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Bridge networking costs, in a throw-away network namespace that plays the host:
+#  1. start latency: `run -- /bin/true` with --network none, bridge, and bridge plus a
+#     1,000-entry egress policy (one hyperfine run; the ratios are what counts);
+#  2. TCP throughput (iperf3, 5 s) from the container to the host over the bridge, with and
+#     without the 1,000-entry policy, against two namespaces joined by a plain veth pair.
+#   env: RUNS (default 40), NUCLEUS (binary), RESULTS (default /tmp/nucleus-network)
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+NUCLEUS=${NUCLEUS:-$repo/build/nucleus}
+RUNS=${RUNS:-40}
+RESULTS=${RESULTS:-/tmp/nucleus-network}
+[ -x "$NUCLEUS" ] || { echo "bench: build nucleus first (scripts/build.sh)" >&2; exit 1; }
+NUCLEUS_BENCH_DEPS=1 bash "$repo/scripts/deps.sh"
+mkdir -p "$RESULTS"
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+policy=()
+for i in $(seq 0 999); do policy+=(--egress-allow "10.200.$((i / 250)).$((i % 250 + 1))"); done
+policy+=(--egress-allow 10.88.0.1)
+printf '%s\n' "${policy[@]}" >"$root/policy"
+
+export NUCLEUS RUNS RESULTS root
+unshare --net bash -s <<'INNER'
+set -euo pipefail
+ip link set lo up
+n() { "$NUCLEUS" --root "$root" "$@"; }
+mapfile -t policy <"$root/policy"
+n run --network bridge -- /bin/true  # brings the bridge up once
+q() { printf '%q ' "$@"; }
+hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$RESULTS/start.json" \
+  -n none "$(q "$NUCLEUS" --root "$root" run -- /bin/true)" \
+  -n bridge "$(q "$NUCLEUS" --root "$root" run --network bridge -- /bin/true)" \
+  -n "bridge + 1000-entry egress policy" \
+  "$(q "$NUCLEUS" --root "$root" run --network bridge "${policy[@]}" -- /bin/true)"
+
+# Throughput: the "host" end listens on the bridge's gateway address.
+iperf3 -s -B 10.88.0.1 -D -I "$root/iperf.pid" >/dev/null
+sleep 0.3
+gbits() { python3 -c 'import json,sys; print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9, 2))'; }
+bridge=$(n run --network bridge -- iperf3 -J -t 5 -c 10.88.0.1 | gbits)
+policed=$(n run --network bridge "${policy[@]}" -- iperf3 -J -t 5 -c 10.88.0.1 | gbits)
+kill "$(cat "$root/iperf.pid")"
+# The floor: a plain veth pair to a namespace of our own, no bridge, no NAT table.
+ip link add vplain type veth peer name vpeer
+ip addr add 10.77.0.1/24 dev vplain && ip link set vplain up
+unshare --net sleep 60 & holder=$!
+sleep 0.2
+ip link set vpeer netns "$holder"
+nsenter -t "$holder" -n sh -c 'ip link set lo up; ip addr add 10.77.0.2/24 dev vpeer; ip link set vpeer up'
+iperf3 -s -B 10.77.0.1 -D -I "$root/iperf2.pid" >/dev/null
+sleep 0.3
+plain=$(nsenter -t "$holder" -n iperf3 -J -t 5 -c 10.77.0.1 | gbits)
+kill "$(cat "$root/iperf2.pid")" "$holder"
+n network rm bridge >/dev/null
+python3 - "$plain" "$bridge" "$policed" <<'PY'
+import sys
+plain, bridge, policed = map(float, sys.argv[1:])
+print(f"TCP throughput, Gbit/s: plain veth {plain}, bridge {bridge} ({bridge/plain:.2f}x), "
+      f"bridge + 1000-entry policy {policed} ({policed/plain:.2f}x)")
+PY
+INNER
