@@ -107,6 +107,9 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
   app.add_flag("--allow-host-network", f.allow_host_network, "Permit --network host");
   app.add_option("--dns", f.dns, "A nameserver for /etc/resolv.conf (repeatable)");
   app.add_option("--add-host", f.add_hosts, "NAME:IP, an /etc/hosts entry (repeatable)");
+  app.add_option("-p,--publish", f.publish,
+                 "[HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]: a bridge container's port on the "
+                 "host (repeatable)");
   app.add_option("--egress-allow", f.egress_allow,
                  "CIDR[:PORT[,PORT...]]: the only destinations a bridge container may reach "
                  "(repeatable; everything else is rejected)");

@@ -1,7 +1,11 @@
 #include "net/attach.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "net/egress.h"
 #include "net/nft.h"
+#include "net/ports.h"
 #include "net/rtnl.h"
 #include "util/log.h"
 
@@ -19,8 +23,21 @@ Attachment::~Attachment() {
     log::error("network: {}", r.error().what());
 }
 
+Result<> Attachment::publish() {
+  // A connection to 127.0.0.1:PORT is routed out through the bridge once DNATed.
+  std::string knob = "/proc/sys/net/ipv4/conf/" + lease_->bridge + "/route_localnet";
+  UniqueFd f(::open(knob.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!f || ::write(f.get(), "1", 1) != 1) return fail_errno("{}", knob);
+  TRY(nft::apply(publish_ruleset(id_, lease_->ip, network_.publish)));
+  published_ = true;
+  return {};
+}
+
 Result<> Attachment::plug(pid_t init) {
-  if (!lease_) lease_ = TRY(networks_.lease(network_.name, id_));
+  if (!lease_) {
+    lease_ = TRY(networks_.lease(network_.name, id_));
+    if (!network_.publish.empty()) TRY(reserve_ports(dir_, id_, network_.publish));
+  }
   auto host = TRY(Rtnl::open());
   auto master = host.ifindex(lease_->bridge);
   if (!master)
@@ -37,6 +54,7 @@ Result<> Attachment::plug(pid_t init) {
   TRY(inside.set_up(*eth0));
   TRY(inside.add_default_route(lease_->gateway));
   if (network_.egress.enforced) TRY(nft::apply(egress_ruleset(network_.egress), init));
+  if (!network_.publish.empty() && !published_) TRY(publish());
   log::debug("{:.2f} ms: network {}: {}/{} via {}", log::elapsed_ms(), network_.name,
              format_ipv4(lease_->ip), lease_->prefix, format_ipv4(lease_->gateway));
   return {};

@@ -1,19 +1,14 @@
 #include "net/egress.h"
 
 #include "net/ipv4.h"
+#include "net/nft.h"
 
 namespace nucleus::net {
 namespace {
 
+using nft::match;
+using nft::payload;
 using nlohmann::json;
-
-json match(json left, json right, const char* op = "==") {
-  return {{"match", {{"op", op}, {"left", std::move(left)}, {"right", std::move(right)}}}};
-}
-
-json payload(const char* protocol, const char* field) {
-  return {{"payload", {{"protocol", protocol}, {"field", field}}}};
-}
 
 json prefix(const std::string& cidr) {
   auto c = parse_cidr(cidr);  // validated when the flags were parsed

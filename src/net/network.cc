@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "net/nft.h"
+#include "net/ports.h"
 #include "net/rtnl.h"
 #include "spec/run_flags.h"
 #include "util/fs.h"
@@ -280,6 +281,7 @@ Result<> Networks::release(const std::string& id, bool remove_veth) {
     if (remove_veth) TRY(TRY(Rtnl::open()).remove_link(veth_name(id)));
     TRY(write_leases(path(n.name), leases));
   }
+  if (TRY(free_ports(dir_, id))) TRY(nft::apply(nft::delete_table("ip", publish_table(id))));
   return {};
 }
 

@@ -37,6 +37,14 @@ Result<> apply(const nlohmann::json& commands, pid_t netns_pid) {
   return {};
 }
 
+nlohmann::json match(nlohmann::json left, nlohmann::json right, const char* op) {
+  return {{"match", {{"op", op}, {"left", std::move(left)}, {"right", std::move(right)}}}};
+}
+
+nlohmann::json payload(const std::string& protocol, const char* field) {
+  return {{"payload", {{"protocol", protocol}, {"field", field}}}};
+}
+
 nlohmann::json delete_table(const std::string& family, const std::string& name) {
   nlohmann::json table{{"family", family}, {"name", name}};
   return nlohmann::json::array({{{"add", {{"table", table}}}}, {{"delete", {{"table", table}}}}});

@@ -14,6 +14,10 @@ namespace nucleus::net::nft {
 // namespace or in that of process `netns_pid`.
 Result<> apply(const nlohmann::json& commands, pid_t netns_pid = 0);
 
+// Expression builders of the JSON schema: `left OP right` and a header field.
+nlohmann::json match(nlohmann::json left, nlohmann::json right, const char* op = "==");
+nlohmann::json payload(const std::string& protocol, const char* field);
+
 // Commands that make sure `family name` exists, then remove it with everything in it.
 nlohmann::json delete_table(const std::string& family, const std::string& name);
 

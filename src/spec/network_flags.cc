@@ -33,6 +33,32 @@ Result<EgressRule> parse_egress_rule(std::string_view text) {
   return r;
 }
 
+Result<Publish> parse_publish(std::string_view text) {
+  auto bad = [&](std::string_view why) -> Error {
+    return Error::invalid("-p '{}': {} (want [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp])", text,
+                          why);
+  };
+  Publish p;
+  std::string_view spec = text;
+  if (size_t slash = spec.rfind('/'); slash != std::string_view::npos) {
+    p.proto = std::string(spec.substr(slash + 1));
+    if (p.proto != "tcp" && p.proto != "udp") return fail(bad("the protocol is tcp or udp"));
+    spec = spec.substr(0, slash);
+  }
+  auto parts = parse::split(spec, ':');
+  if (parts.size() == 3) {
+    if (!net::parse_ipv4(parts[0])) return fail(bad("the host address must be IPv4"));
+    p.host_ip = std::string(parts[0]);
+    parts.erase(parts.begin());
+  }
+  if (parts.size() != 2) return fail(bad("two ports"));
+  auto host = parse::uint(parts[0], 1, 65535), inside = parse::uint(parts[1], 1, 65535);
+  if (!host || !inside) return fail(bad("ports are 1..65535"));
+  p.host_port = static_cast<uint16_t>(*host);
+  p.container_port = static_cast<uint16_t>(*inside);
+  return p;
+}
+
 }  // namespace
 
 bool valid_network_name(std::string_view n) {
@@ -75,6 +101,9 @@ Result<Network> parse_network(const RunFlags& f, const Caller& caller) {
       return fail_invalid("--add-host '{}': want NAME:IP", h);
     n.hosts.push_back({name, ip});
   }
+  if (!f.publish.empty() && n.mode != NetworkMode::kBridge)
+    return fail_invalid("-p publishes ports of bridge containers, not of --network {}", f.network);
+  for (const auto& p : f.publish) n.publish.push_back(TRY(parse_publish(p)));
   if (!f.egress_allow.empty() || f.egress_deny_all) {
     if (n.mode != NetworkMode::kBridge)
       return fail_invalid(

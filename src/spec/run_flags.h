@@ -34,6 +34,7 @@ struct RunFlags {
   bool allow_host_network = false;
   std::vector<std::string> dns, add_hosts;
   std::vector<std::string> egress_allow;  // CIDR[:PORT[,PORT...]]
+  std::vector<std::string> publish;       // [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]
   bool egress_deny_all = false;
 };
 

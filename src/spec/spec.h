@@ -98,9 +98,17 @@ struct Egress {
   std::vector<EgressRule> allow;
 };
 
+// -p [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]
+struct Publish {
+  std::string host_ip;  // empty: every address of the host
+  uint16_t host_port = 0, container_port = 0;
+  std::string proto = "tcp";
+};
+
 struct Network {
   NetworkMode mode = NetworkMode::kNone;
   Egress egress;
+  std::vector<Publish> publish;
   std::string name;              // bridge mode: the network ("bridge": the default one)
   std::vector<std::string> dns;  // nameservers for /etc/resolv.conf (empty: the host's)
   std::vector<HostEntry> hosts;  // extra /etc/hosts entries

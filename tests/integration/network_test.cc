@@ -53,8 +53,8 @@ class Network : public IntegrationTest {
     ASSERT_GT(internet_, 0);
     sh("ip link add uplink type veth peer name eth0 netns " + std::to_string(internet_));
     sh("ip addr add 203.0.113.1/24 dev uplink && ip link set uplink up");
-    ASSERT_EQ(in_internet("ip link set lo up && ip addr add 203.0.113.10/24 dev eth0 && "
-                          "ip link set eth0 up && ip route add default via 203.0.113.1"),
+    ASSERT_EQ(in_internet("sh -c 'ip link set lo up && ip addr add 203.0.113.10/24 dev eth0 && "
+                          "ip link set eth0 up && ip route add default via 203.0.113.1'"),
               0);
   }
 
@@ -70,8 +70,9 @@ class Network : public IntegrationTest {
 
   static int sh(const std::string& cmd) { return system(cmd.c_str()); }
 
-  int in_internet(const std::string& cmd) {
-    return sh("nsenter -t " + std::to_string(internet_) + " -n sh -c '" + cmd + "'");
+  // Runs a command line in the fake internet's namespace.
+  int in_internet(const std::string& cmdline) {
+    return sh("nsenter -t " + std::to_string(internet_) + " -n " + cmdline);
   }
 
   // A TCP server on 203.0.113.10:port that answers "hello" and logs each peer's address.
@@ -346,6 +347,40 @@ TEST_F(Network, RestartedContainerKeepsItsAddress) {
   EXPECT_EQ(run({"logs", id}).out, "10.88.0.2/16\n10.88.0.2/16\n10.88.0.2/16\n10.88.0.2/16\n");
   EXPECT_EQ(slurp_file("/run/nucleus/networks/bridge/leases.json"), "{}\n");
   EXPECT_EQ(run({"rm", id}).code, 0);
+  EXPECT_EQ(run({"network", "rm", "bridge"}).code, 0);
+  expect_clean_host();
+}
+
+TEST_F(Network, PublishedPortsReachTheContainer) {
+  std::string id =
+      start({"--network", "bridge", "-p", "8080:7000", "--egress-deny-all", "--", "python3", "-m",
+             "http.server", "--bind", "0.0.0.0", "7000", "--directory", "/"});
+  auto fetch = [](const std::string& ip) {
+    return "python3 -c 'import socket; s = socket.create_connection((\"" + ip +
+           "\", 8080), 2); s.send(b\"GET / HTTP/1.0\\r\\n\\r\\n\"); "
+           "assert s.recv(12) == b\"HTTP/1.0 200\"' 2>/dev/null";
+  };
+  bool up = false;
+  for (int i = 0; i < 100 && !up; i++) {
+    up = sh(fetch("127.0.0.1")) == 0;  // the host itself, on localhost
+    if (!up) usleep(50000);
+  }
+  EXPECT_TRUE(up) << "127.0.0.1:8080 never answered";
+  EXPECT_EQ(in_internet(fetch("203.0.113.1")), 0);  // another namespace, through the uplink
+  RunResult taken = run({"run", "--network", "bridge", "-p", "8080:7001", "--", "true"});
+  EXPECT_EQ(taken.code, 125);
+  EXPECT_NE(taken.err.find("port 8080/tcp is already published by container " + id.substr(0, 12)),
+            std::string::npos)
+      << taken.err;
+  for (const char* bad : {"8080", "0:80", "8080:80/sctp", "::1:8080:80", "a:b"}) {
+    RunResult b = run({"run", "--network", "bridge", "-p", bad, "--", "true"});
+    EXPECT_EQ(b.code, 125) << bad;
+  }
+  EXPECT_EQ(run({"run", "-p", "8081:80", "--", "true"}).code, 125);  // --network none
+  EXPECT_EQ(run({"rm", "-f", id}).code, 0);
+  EXPECT_EQ(sh_out("nft list tables"), "table ip nucleus-bridge\n");  // its DNAT table went
+  EXPECT_NE(access("/run/nucleus/networks/ports.json", F_OK), 0);     // no port held
+  EXPECT_NE(sh(fetch("127.0.0.1")), 0);
   EXPECT_EQ(run({"network", "rm", "bridge"}).code, 0);
   expect_clean_host();
 }

@@ -3,6 +3,7 @@
 #include "helpers.h"
 #include "net/egress.h"
 #include "net/ipv4.h"
+#include "net/ports.h"
 #include "plan/build.h"
 #include "spec/run_flags.h"
 
@@ -110,6 +111,32 @@ TEST(Egress, FlagsAndRuleset) {
     f.egress_allow = {bad};
     EXPECT_FALSE(spec::parse_network(f, caller)) << bad;
   }
+}
+
+TEST(Publish, PortFlags) {
+  auto caller = testing::test_caller();
+  auto f = with_network("bridge");
+  f.publish = {"8080:80", "127.0.0.1:5353:53/udp"};
+  auto n = spec::parse_network(f, caller);
+  ASSERT_TRUE(n) << n.error().what();
+  ASSERT_EQ(n->publish.size(), 2u);
+  EXPECT_EQ(n->publish[0].host_port, 8080);
+  EXPECT_EQ(n->publish[0].container_port, 80);
+  EXPECT_EQ(n->publish[0].proto, "tcp");
+  EXPECT_EQ(n->publish[0].host_ip, "");
+  EXPECT_EQ(n->publish[1].host_ip, "127.0.0.1");
+  EXPECT_EQ(n->publish[1].proto, "udp");
+  for (const char* bad :
+       {"8080", "0:80", "8080:65536", "8080:80/sctp", "host:8080:80", "1:2:3:4", "8080:80/"}) {
+    f.publish = {bad};
+    EXPECT_FALSE(spec::parse_network(f, caller)) << bad;
+  }
+  auto none = with_network("none");
+  none.publish = {"8080:80"};
+  EXPECT_FALSE(spec::parse_network(none, caller));
+  auto rules = net::publish_ruleset(std::string(64, 'a'), 0x0a580002, n->publish).dump();
+  EXPECT_NE(rules.find(R"({"dnat":{"addr":"10.88.0.2","port":80}})"), std::string::npos) << rules;
+  EXPECT_NE(rules.find("nucleus-pub-aaaaaaaaaaaa"), std::string::npos);
 }
 
 TEST(NetworkFiles, ResolvConfFollowsTheMode) {
