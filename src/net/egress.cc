@@ -6,7 +6,9 @@
 namespace nucleus::net {
 namespace {
 
+using nft::kAccept;
 using nft::match;
+using nft::meta;
 using nft::payload;
 using nlohmann::json;
 
@@ -15,53 +17,30 @@ json prefix(const std::string& cidr) {
   return {{"prefix", {{"addr", format_ipv4(c ? c->base : 0)}, {"len", c ? c->prefix : 32}}}};
 }
 
-json rule(json expr) {
-  return {{"add",
-           {{"rule",
-             {{"family", "inet"},
-              {"table", kEgressTable},
-              {"chain", "output"},
-              {"expr", std::move(expr)}}}}}};
-}
-
-const json kAccept = {{"accept", nullptr}};
-
 }  // namespace
 
 json egress_ruleset(const spec::Egress& egress) {
-  json table{{"family", "inet"}, {"name", kEgressTable}};
   json any_port = json::array();
   for (const auto& r : egress.allow)
     if (r.ports.empty()) any_port.push_back(prefix(r.cidr));
-  json set{{"family", "inet"},    {"table", kEgressTable}, {"name", "allow"},
-           {"type", "ipv4_addr"}, {"flags", {"interval"}}, {"auto-merge", true}};
+  json set{{"name", "allow"}, {"type", "ipv4_addr"}, {"flags", {"interval"}}, {"auto-merge", true}};
   if (!any_port.empty()) set["elem"] = any_port;
-  json cmds = json::array({{{"add", {{"table", table}}}},
-                           {{"add", {{"set", set}}}},
-                           {{"add",
-                             {{"chain",
-                               {{"family", "inet"},
-                                {"table", kEgressTable},
-                                {"name", "output"},
-                                {"type", "filter"},
-                                {"hook", "output"},
-                                {"prio", 0},
-                                {"policy", "accept"}}}}}}});
-  cmds.push_back(rule({match({{"meta", {{"key", "oifname"}}}}, "lo"), kAccept}));
-  cmds.push_back(
-      rule({match({{"ct", {{"key", "state"}}}}, json::array({"established", "related"}), "in"),
-            kAccept}));
-  cmds.push_back(rule({match(payload("ip", "daddr"), "@allow"), kAccept}));
+  nft::Batch b("inet", kEgressTable);
+  b.set(set).chain("output", "filter", "output", 0);
+  b.rule("output", {match(meta("oifname"), "lo"), kAccept});
+  b.rule("output",
+         {match({{"ct", {{"key", "state"}}}}, json::array({"established", "related"}), "in"),
+          kAccept});
+  b.rule("output", {match(payload("ip", "daddr"), "@allow"), kAccept});
   for (const auto& r : egress.allow) {
     if (r.ports.empty()) continue;
     for (const char* proto : {"tcp", "udp"})
-      cmds.push_back(rule({match(payload("ip", "daddr"), prefix(r.cidr)),
-                           match(payload(proto, "dport"), {{"set", r.ports}}), kAccept}));
+      b.rule("output", {match(payload("ip", "daddr"), prefix(r.cidr)),
+                        match(payload(proto, "dport"), {{"set", r.ports}}), kAccept});
   }
-  cmds.push_back(rule(
-      {match({{"meta", {{"key", "l4proto"}}}}, "tcp"), {{"reject", {{"type", "tcp reset"}}}}}));
-  cmds.push_back(rule({{{"reject", {{"type", "icmpx"}, {"expr", "admin-prohibited"}}}}}));
-  return cmds;
+  b.rule("output", {match(meta("l4proto"), "tcp"), nft::reject_tcp()});
+  b.rule("output", {nft::reject_other("inet")});
+  return b.commands();
 }
 
 }  // namespace nucleus::net

@@ -82,26 +82,30 @@ void forwarding_restore(const std::string& dir) {
   if (f && ::write(f.get(), was->data(), was->size()) > 0) ::unlink((dir + "/forwarding").c_str());
 }
 
-nlohmann::json masquerade(const Network& n) {
-  std::string t = table_name(n);
-  nlohmann::json table{{"family", "ip"}, {"name", t}};
-  nlohmann::json chain{
-      {"family", "ip"},        {"table", t},  {"name", "postrouting"}, {"type", "nat"},
-      {"hook", "postrouting"}, {"prio", 100}, {"policy", "accept"}};
-  nlohmann::json from_subnet{
-      {"match",
-       {{"op", "=="},
-        {"left", {{"payload", {{"protocol", "ip"}, {"field", "saddr"}}}}},
-        {"right",
-         {{"prefix", {{"addr", format_ipv4(n.subnet.base)}, {"len", n.subnet.prefix}}}}}}}};
-  nlohmann::json leaving{
-      {"match", {{"op", "!="}, {"left", {{"meta", {{"key", "oifname"}}}}}, {"right", n.bridge}}}};
-  nlohmann::json rule{{"family", "ip"},
-                      {"table", t},
-                      {"chain", "postrouting"},
-                      {"expr", {from_subnet, leaving, {{"masquerade", nullptr}}}}};
-  return nlohmann::json::array(
-      {{{"add", {{"table", table}}}}, {{"add", {{"chain", chain}}}}, {{"add", {{"rule", rule}}}}});
+// The network's table: its subnet masqueraded when it leaves through another link, and no new
+// connection into the bridge from elsewhere (other networks, the outside) unless it was
+// published (DNAT): rejected, so that it fails at once.
+nlohmann::json network_ruleset(const Network& n) {
+  using nft::match;
+  nlohmann::json oif = nft::meta("oifname"), iif = nft::meta("iifname");
+  nft::Batch b("ip", table_name(n));
+  b.chain("postrouting", "nat", "postrouting", 100)
+      .rule("postrouting",
+            {match(nft::payload("ip", "saddr"),
+                   {{"prefix", {{"addr", format_ipv4(n.subnet.base)}, {"len", n.subnet.prefix}}}}),
+             match(oif, n.bridge, "!="),
+             {{"masquerade", nullptr}}});
+  b.chain("forward", "filter", "forward", 0)
+      .rule("forward", {match(oif, n.bridge), match({{"ct", {{"key", "status"}}}}, "dnat", "in"),
+                        nft::kAccept});
+  nlohmann::json inbound = {match(oif, n.bridge), match(iif, n.bridge, "!="),
+                            match({{"ct", {{"key", "state"}}}}, "new", "in")};
+  nlohmann::json tcp = inbound;
+  tcp.push_back(match(nft::meta("l4proto"), "tcp"));
+  tcp.push_back(nft::reject_tcp());
+  inbound.push_back(nft::reject_other("ip"));
+  b.rule("forward", tcp).rule("forward", inbound);
+  return b.commands();
 }
 
 }  // namespace
@@ -113,7 +117,9 @@ std::string veth_name(const std::string& id) {
 Result<UniqueFd> Networks::lock(const std::string& name) const {
   TRY(fs::make_private_dir(dir_));
   if (name.empty()) return fs::lock_file(dir_ + "/.lock");
-  TRY(fs::make_private_dir(path(name)));
+  // An existing network's only: a name that is not one leaves nothing behind.
+  if (::access((path(name) + "/network.json").c_str(), F_OK) != 0)
+    return fail_invalid("no network named '{}'", name);
   return fs::lock_file(path(name) + "/.lock");
 }
 
@@ -161,10 +167,12 @@ Result<Network> Networks::create_locked(const std::string& name, const std::stri
   auto taken = [&](const Cidr& c) -> std::optional<std::string> {
     for (const auto& o : others)
       if (o.subnet.overlaps(c)) return "network '" + o.name + "' (" + o.subnet.str() + ")";
-    for (const auto& [iface, r] : routes) {
+    for (const auto& route : routes) {
+      const std::string& iface = route.first;
       bool ours = std::any_of(others.begin(), others.end(),
                               [&](const Network& o) { return o.bridge == iface; });
-      if (!ours && r.overlaps(c)) return "a route of the host (" + r.str() + " on " + iface + ")";
+      if (!ours && route.second.overlaps(c))
+        return "a route of the host (" + route.second.str() + " on " + iface + ")";
     }
     return std::nullopt;
   };
@@ -219,7 +227,7 @@ Result<> Networks::bring_up(const Network& n) {
   auto made = [&]() -> Result<> {
     TRY(rtnl.add_address(index, n.gateway(), n.subnet.prefix));
     TRY(rtnl.set_up(index));
-    TRY(nft::apply(masquerade(n)));
+    TRY(nft::apply(network_ruleset(n)));
     UniqueFd global = TRY(lock(""));
     return forwarding_on(dir_);
   }();

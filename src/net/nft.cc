@@ -37,6 +37,54 @@ Result<> apply(const nlohmann::json& commands, pid_t netns_pid) {
   return {};
 }
 
+Batch::Batch(std::string family, std::string table)
+    : family_(std::move(family)), table_(std::move(table)) {
+  cmds_ = nlohmann::json::array({{{"add", {{"table", {{"family", family_}, {"name", table_}}}}}}});
+}
+
+Batch& Batch::chain(const std::string& name, const char* type, const char* hook, int prio) {
+  cmds_.push_back({{"add",
+                    {{"chain",
+                      {{"family", family_},
+                       {"table", table_},
+                       {"name", name},
+                       {"type", type},
+                       {"hook", hook},
+                       {"prio", prio},
+                       {"policy", "accept"}}}}}});
+  return *this;
+}
+
+Batch& Batch::set(nlohmann::json set) {
+  set["family"] = family_;
+  set["table"] = table_;
+  cmds_.push_back({{"add", {{"set", std::move(set)}}}});
+  return *this;
+}
+
+Batch& Batch::rule(const std::string& chain, nlohmann::json expr) {
+  cmds_.push_back({{"add",
+                    {{"rule",
+                      {{"family", family_},
+                       {"table", table_},
+                       {"chain", chain},
+                       {"expr", std::move(expr)}}}}}});
+  return *this;
+}
+
+nlohmann::json meta(const char* key) {
+  return {{"meta", {{"key", key}}}};
+}
+
+nlohmann::json reject_tcp() {
+  return {{"reject", {{"type", "tcp reset"}}}};
+}
+
+nlohmann::json reject_other(const std::string& family) {
+  return {
+      {"reject", {{"type", family == "inet" ? "icmpx" : "icmp"}, {"expr", "admin-prohibited"}}}};
+}
+
 nlohmann::json match(nlohmann::json left, nlohmann::json right, const char* op) {
   return {{"match", {{"op", op}, {"left", std::move(left)}, {"right", std::move(right)}}}};
 }

@@ -71,42 +71,24 @@ std::string publish_table(const std::string& id) {
 
 json publish_ruleset(const std::string& id, uint32_t container_ip,
                      const std::vector<spec::Publish>& ports) {
-  std::string t = publish_table(id), ip = format_ipv4(container_ip);
-  json cmds = json::array({{{"add", {{"table", {{"family", "ip"}, {"name", t}}}}}}});
-  auto chain = [&](const char* name, const char* hook, int prio) {
-    cmds.push_back({{"add",
-                     {{"chain",
-                       {{"family", "ip"},
-                        {"table", t},
-                        {"name", name},
-                        {"type", "nat"},
-                        {"hook", hook},
-                        {"prio", prio},
-                        {"policy", "accept"}}}}}});
-  };
-  auto rule = [&](const char* chain_name, json expr) {
-    cmds.push_back(
-        {{"add",
-          {{"rule",
-            {{"family", "ip"}, {"table", t}, {"chain", chain_name}, {"expr", std::move(expr)}}}}}});
-  };
-  chain("prerouting", "prerouting", -100);  // from other namespaces
-  chain("output", "output", -100);          // from the host itself
-  chain("postrouting", "postrouting", 100);
+  std::string ip = format_ipv4(container_ip);
+  nft::Batch b("ip", publish_table(id));
+  b.chain("prerouting", "nat", "prerouting", -100)  // from other namespaces
+      .chain("output", "nat", "output", -100)       // from the host itself
+      .chain("postrouting", "nat", "postrouting", 100);
   for (const auto& p : ports) {
     json expr = {match({{"fib", {{"result", "type"}, {"flags", {"daddr"}}}}}, "local")};
     if (!p.host_ip.empty()) expr.push_back(match(payload("ip", "daddr"), p.host_ip));
     expr.push_back(match(payload(p.proto, "dport"), p.host_port));
     expr.push_back({{"dnat", {{"addr", ip}, {"port", p.container_port}}}});
-    rule("prerouting", expr);
-    rule("output", expr);
+    b.rule("prerouting", expr).rule("output", expr);
   }
   // The host's own 127.0.0.1 cannot be a source on the bridge: masquerade it.
-  rule("postrouting",
-       {match(payload("ip", "saddr"), {{"prefix", {{"addr", "127.0.0.0"}, {"len", 8}}}}),
-        match(payload("ip", "daddr"), ip),
-        {{"masquerade", nullptr}}});
-  return cmds;
+  b.rule("postrouting",
+         {match(payload("ip", "saddr"), {{"prefix", {{"addr", "127.0.0.0"}, {"len", 8}}}}),
+          match(payload("ip", "daddr"), ip),
+          {{"masquerade", nullptr}}});
+  return b.commands();
 }
 
 }  // namespace nucleus::net

@@ -250,8 +250,35 @@ TEST_F(Network, NamedNetworksSideBySide) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
   EXPECT_EQ(nlohmann::json::parse(run({"network", "ls", "--format", "json"}).out).size(), 2u);
+  EXPECT_NE(access("/run/nucleus/networks/nosuch", F_OK), 0);  // not even a lock file
   RunResult rm = run({"network", "rm", "neta", "netb"});
   EXPECT_EQ(rm.code, 0) << rm.err;
+  expect_clean_host();
+}
+
+// New connections into a bridge come only from its own containers, the host itself, or through
+// a published port: not from another network's containers, nor from the outside.
+TEST_F(Network, NetworksAreIsolatedFromEachOtherAndTheOutside) {
+  ASSERT_EQ(run({"network", "create", "--subnet", "10.90.0.0/24", "neta"}).code, 0);
+  ASSERT_EQ(run({"network", "create", "netb"}).code, 0);
+  std::string srv = start({"--network", "netb", "--", "python3", "-m", "http.server", "--bind",
+                           "0.0.0.0", "7000", "--directory", "/"});
+  std::string ip = nlohmann::json::parse(run({"inspect", srv}).out)[0]["network"]["ip"];
+  ASSERT_EQ(ip, "10.89.0.2");
+  std::string connect =
+      "python3 -c 'import socket; socket.create_connection((\"" + ip + "\", 7000), 2)' 2>/dev/null";
+  bool up = false;
+  for (int i = 0; i < 100 && !up; i++) {
+    up = sh(connect) == 0;  // the host itself
+    if (!up) usleep(50000);
+  }
+  ASSERT_TRUE(up) << "the server container never listened";
+  std::string check = "connect=" + ip + ":7000";
+  EXPECT_EQ(probe({"--network", "netb"}, {check})["checks"][check], 0);
+  EXPECT_EQ(probe({"--network", "neta"}, {check})["checks"][check], kEconnrefused);
+  EXPECT_NE(in_internet(connect), 0);
+  EXPECT_EQ(run({"rm", "-f", srv}).code, 0);
+  EXPECT_EQ(run({"network", "rm", "neta", "netb"}).code, 0);
   expect_clean_host();
 }
 
