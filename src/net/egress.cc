@@ -6,7 +6,6 @@
 namespace nucleus::net {
 namespace {
 
-using nft::kAccept;
 using nft::match;
 using nft::meta;
 using nft::payload;
@@ -27,16 +26,16 @@ json egress_ruleset(const spec::Egress& egress) {
   if (!any_port.empty()) set["elem"] = any_port;
   nft::Batch b("inet", kEgressTable);
   b.set(set).chain("output", "filter", "output", 0);
-  b.rule("output", {match(meta("oifname"), "lo"), kAccept});
+  b.rule("output", {match(meta("oifname"), "lo"), nft::accept()});
   b.rule("output",
          {match({{"ct", {{"key", "state"}}}}, json::array({"established", "related"}), "in"),
-          kAccept});
-  b.rule("output", {match(payload("ip", "daddr"), "@allow"), kAccept});
+          nft::accept()});
+  b.rule("output", {match(payload("ip", "daddr"), "@allow"), nft::accept()});
   for (const auto& r : egress.allow) {
     if (r.ports.empty()) continue;
     for (const char* proto : {"tcp", "udp"})
       b.rule("output", {match(payload("ip", "daddr"), prefix(r.cidr)),
-                        match(payload(proto, "dport"), {{"set", r.ports}}), kAccept});
+                        match(payload(proto, "dport"), {{"set", r.ports}}), nft::accept()});
   }
   b.rule("output", {match(meta("l4proto"), "tcp"), nft::reject_tcp()});
   b.rule("output", {nft::reject_other("inet")});

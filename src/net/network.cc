@@ -5,11 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "net/nft.h"
 #include "net/ports.h"
@@ -17,6 +16,7 @@
 #include "spec/run_flags.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/parse.h"
 
 namespace nucleus::net {
 namespace {
@@ -34,17 +34,17 @@ bool valid_link_name(std::string_view b) {
 // Routes of this network namespace other than the default one, with their interface.
 std::vector<std::pair<std::string, Cidr>> host_routes() {
   std::vector<std::pair<std::string, Cidr>> out;
-  std::ifstream f("/proc/net/route");
-  std::string line;
-  std::getline(f, line);  // header
-  while (std::getline(f, line)) {
-    std::istringstream in(line);
-    std::string iface, dest, gw, flags, refcnt, use, metric, mask;
-    if (!(in >> iface >> dest >> gw >> flags >> refcnt >> use >> metric >> mask)) continue;
-    uint32_t d = __builtin_bswap32(static_cast<uint32_t>(std::stoul(dest, nullptr, 16)));
-    uint32_t m = __builtin_bswap32(static_cast<uint32_t>(std::stoul(mask, nullptr, 16)));
+  std::string text = fs::read_file("/proc/net/route").value_or("");
+  auto hex = [](std::string_view v) {  // little-endian hex, as the kernel prints it
+    return __builtin_bswap32(
+        static_cast<uint32_t>(std::strtoul(std::string(v).c_str(), nullptr, 16)));
+  };
+  for (auto line : parse::split(text, '\n')) {
+    auto w = parse::words(line);  // Iface Destination Gateway Flags RefCnt Use Metric Mask ...
+    if (w.size() < 8 || w[0] == "Iface") continue;
+    uint32_t d = hex(w[1]), m = hex(w[7]);
     if (m == 0) continue;
-    out.push_back({iface, Cidr{d & m, __builtin_popcount(m)}});
+    out.push_back({std::string(w[0]), Cidr{d & m, __builtin_popcount(m)}});
   }
   return out;
 }
@@ -97,7 +97,7 @@ nlohmann::json network_ruleset(const Network& n) {
              {{"masquerade", nullptr}}});
   b.chain("forward", "filter", "forward", 0)
       .rule("forward", {match(oif, n.bridge), match({{"ct", {{"key", "status"}}}}, "dnat", "in"),
-                        nft::kAccept});
+                        nft::accept()});
   nlohmann::json inbound = {match(oif, n.bridge), match(iif, n.bridge, "!="),
                             match({{"ct", {{"key", "state"}}}}, "new", "in")};
   nlohmann::json tcp = inbound;

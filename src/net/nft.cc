@@ -76,6 +76,10 @@ nlohmann::json meta(const char* key) {
   return {{"meta", {{"key", key}}}};
 }
 
+nlohmann::json accept() {
+  return {{"accept", nullptr}};
+}
+
 nlohmann::json reject_tcp() {
   return {{"reject", {{"type", "tcp reset"}}}};
 }

@@ -36,7 +36,7 @@ nlohmann::json meta(const char* key);
 nlohmann::json reject_tcp();  // with a TCP reset
 // With ICMP "administratively prohibited": icmpx in an inet table, icmp in an ip one.
 nlohmann::json reject_other(const std::string& family);
-inline const nlohmann::json kAccept = {{"accept", nullptr}};
+nlohmann::json accept();
 
 // Commands that make sure `family name` exists, then remove it with everything in it.
 nlohmann::json delete_table(const std::string& family, const std::string& name);

@@ -81,4 +81,18 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   return out;
 }
 
+std::vector<std::string_view> words(std::string_view line) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < line.size()) {
+    size_t start = line.find_first_not_of(" \t", i);
+    if (start == std::string_view::npos) break;
+    size_t end = line.find_first_of(" \t", start);
+    if (end == std::string_view::npos) end = line.size();
+    out.push_back(line.substr(start, end - start));
+    i = end;
+  }
+  return out;
+}
+
 }  // namespace nucleus::parse
