@@ -27,6 +27,8 @@ constexpr const char* kUsage =
     "  cp SRC CONTAINER:DST | CONTAINER:SRC DST   copy files in or out\n"
     "  gc                                    remove what crashed nucleus processes left\n"
     "  network create|ls|rm                  bridge networks for run --network NAME\n"
+    "  events CONTAINER                      egress denials of a sandbox, as JSON lines\n"
+    "  update --egress-allow-domain NAME... CONTAINER   change a running sandbox's names\n"
     "  version                               print the version\n"
     "\n"
     "CONTAINER is a full ID, a unique ID prefix, or a name. --root DIR keeps the state in DIR\n"
@@ -42,6 +44,7 @@ int dispatch(const char* verb, int argc, char** argv) {
       {"run", run},     {"exec", exec}, {"ps", ps},     {"inspect", inspect}, {"logs", logs},
       {"wait", wait},   {"stop", stop}, {"kill", kill}, {"rm", rm},           {"top", top},
       {"stats", stats}, {"cp", cp},     {"gc", gc},     {"network", network},
+      {"events", events}, {"update", update},
   };
   for (const auto& v : kVerbs) {
     if (std::strcmp(verb, v.name) == 0) return v.fn(argc, argv);

@@ -113,6 +113,9 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
   app.add_option("--egress-allow", f.egress_allow,
                  "CIDR[:PORT[,PORT...]]: the only destinations a bridge container may reach "
                  "(repeatable; everything else is rejected)");
+  app.add_option("--egress-allow-domain", f.egress_allow_domains,
+                 "NAME or *.NAME: a name a bridge container may resolve and reach, at the "
+                 "addresses its DNS answers give, for their TTL (repeatable)");
   app.add_flag("--egress-deny-all", f.egress_deny_all,
                "Reject every outgoing connection (but those --egress-allow lists)");
   app.add_flag("--debug", debug, "Print debug messages");

@@ -7,19 +7,11 @@
 
 #include <fmt/format.h>
 
+#include "util/clock.h"
 #include "util/parse.h"
 
 namespace nucleus::container {
 namespace {
-
-std::string now_rfc3339() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  tm t{};
-  ::gmtime_r(&ts.tv_sec, &t);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", t.tm_year + 1900, t.tm_mon + 1,
-                     t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec);
-}
 
 std::string numbered(const std::string& dir, int n) {
   return n == 0 ? dir + "/" + kLogName : fmt::format("{}/{}.{}", dir, kLogName, n);
@@ -45,7 +37,7 @@ void LogWriter::rotate() {
 
 void LogWriter::write(const char* stream, std::string_view data) {
   std::string out;
-  std::string stamp = now_rfc3339();
+  std::string stamp = clock::now_rfc3339();
   // A full disk loses log lines, never the container.
   auto flush = [&] {
     if (fd_ && !out.empty() && ::write(fd_.get(), out.data(), out.size()) > 0) size_ += out.size();

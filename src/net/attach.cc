@@ -14,10 +14,11 @@ namespace nucleus::net {
 std::unique_ptr<Attachment> Attachment::for_spec(const spec::Spec& s,
                                                  const std::string& state_root) {
   if (s.network.mode != spec::NetworkMode::kBridge) return nullptr;
-  return std::make_unique<Attachment>(s.id, s.network, state_root + "/networks");
+  return std::make_unique<Attachment>(s.id, s.network, state_root);
 }
 
 Attachment::~Attachment() {
+  stop_guard();
   if (!lease_) return;
   if (auto r = networks_.release(id_, /*remove_veth=*/false); !r)
     log::error("network: {}", r.error().what());
@@ -34,9 +35,10 @@ Result<> Attachment::publish() {
 }
 
 Result<> Attachment::plug(pid_t init) {
-  if (!lease_) {
+  bool first = !lease_;
+  if (first) {
     lease_ = TRY(networks_.lease(network_.name, id_));
-    if (!network_.publish.empty()) TRY(reserve_ports(dir_, id_, network_.publish));
+    if (!network_.publish.empty()) TRY(reserve_ports(networks_.dir(), id_, network_.publish));
   }
   auto host = TRY(Rtnl::open());
   auto master = host.ifindex(lease_->bridge);
@@ -53,7 +55,12 @@ Result<> Attachment::plug(pid_t init) {
   TRY(inside.add_address(*eth0, lease_->ip, lease_->prefix));
   TRY(inside.set_up(*eth0));
   TRY(inside.add_default_route(lease_->gateway));
-  if (network_.egress.enforced) TRY(nft::apply(egress_ruleset(network_.egress), init));
+  if (network_.egress.enforced) {
+    // The guard's resolver listens on loopback, which the child may not have brought up yet.
+    if (auto lo = inside.ifindex("lo")) TRY(inside.set_up(*lo));
+    TRY(nft::apply(egress_ruleset(network_.egress), init));
+    TRY(start_guard(init, first));
+  }
   if (!network_.publish.empty() && !published_) TRY(publish());
   log::debug("{:.2f} ms: network {}: {}/{} via {}", log::elapsed_ms(), network_.name,
              format_ipv4(lease_->ip), lease_->prefix, format_ipv4(lease_->gateway));

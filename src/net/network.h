@@ -39,6 +39,7 @@ struct Lease {
 class Networks {
  public:
   explicit Networks(std::string dir) : dir_(std::move(dir)) {}
+  const std::string& dir() const { return dir_; }
 
   // `network create`: subnet and bridge default to the first free 10.89.N.0/24 and nucleus-N.
   Result<Network> create(const std::string& name, const std::string& subnet,

@@ -6,7 +6,6 @@
 #include "util/log.h"
 
 namespace nucleus::net::nft {
-namespace {
 
 Result<std::string> helper_path() {
   char buf[4096];
@@ -19,8 +18,6 @@ Result<std::string> helper_path() {
   TRY(process::check_trusted_executable(path));
   return path;
 }
-
-}  // namespace
 
 Result<> apply(const nlohmann::json& commands, pid_t netns_pid) {
   std::vector<std::string> argv{TRY(helper_path())};

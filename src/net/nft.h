@@ -10,6 +10,9 @@
 
 namespace nucleus::net::nft {
 
+// The helper's path, once it is checked to be trusted.
+Result<std::string> helper_path();
+
 // Applies the commands ({"add": ...}, {"delete": ...}) as one atomic batch, in our network
 // namespace or in that of process `netns_pid`.
 Result<> apply(const nlohmann::json& commands, pid_t netns_pid = 0);

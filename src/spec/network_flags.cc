@@ -1,6 +1,7 @@
 // --network none|host|bridge|NAME, --allow-host-network, --dns, --add-host.
 #include <algorithm>
 
+#include "net/dns.h"
 #include "net/ipv4.h"
 #include "spec/run_flags.h"
 #include "util/parse.h"
@@ -61,6 +62,20 @@ Result<Publish> parse_publish(std::string_view text) {
 
 }  // namespace
 
+Result<std::vector<std::string>> parse_domains(const std::vector<std::string>& patterns) {
+  std::vector<std::string> out;
+  for (const auto& p : patterns) {
+    if (!net::dns::valid_pattern(p))
+      return fail_invalid(
+          "--egress-allow-domain '{}': want a host name (example.com) or *.NAME "
+          "(every name below it)",
+          p);
+    auto name = net::dns::normalize(p);
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
 bool valid_network_name(std::string_view n) {
   if (n.empty() || n.size() > 64 || !std::isalnum(static_cast<unsigned char>(n[0]))) return false;
   return std::all_of(n.begin(), n.end(), [](char c) {
@@ -104,14 +119,15 @@ Result<Network> parse_network(const RunFlags& f, const Caller& caller) {
   if (!f.publish.empty() && n.mode != NetworkMode::kBridge)
     return fail_invalid("-p publishes ports of bridge containers, not of --network {}", f.network);
   for (const auto& p : f.publish) n.publish.push_back(TRY(parse_publish(p)));
-  if (!f.egress_allow.empty() || f.egress_deny_all) {
+  if (!f.egress_allow.empty() || !f.egress_allow_domains.empty() || f.egress_deny_all) {
     if (n.mode != NetworkMode::kBridge)
       return fail_invalid(
-          "--egress-allow and --egress-deny-all apply to bridge networks, not "
-          "--network {}",
+          "--egress-allow, --egress-allow-domain and --egress-deny-all apply to bridge "
+          "networks, not --network {}",
           f.network);
     n.egress.enforced = true;
     for (const auto& a : f.egress_allow) n.egress.allow.push_back(TRY(parse_egress_rule(a)));
+    n.egress.domains = TRY(parse_domains(f.egress_allow_domains));
   }
   return n;
 }

@@ -34,6 +34,7 @@ struct RunFlags {
   bool allow_host_network = false;
   std::vector<std::string> dns, add_hosts;
   std::vector<std::string> egress_allow;  // CIDR[:PORT[,PORT...]]
+  std::vector<std::string> egress_allow_domains;  // NAME or *.NAME
   std::vector<std::string> publish;       // [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]
   bool egress_deny_all = false;
 };
@@ -57,6 +58,8 @@ Result<Spec> from_run_flags(const RunFlags& flags, const Caller& caller);
 Result<Network> parse_network(const RunFlags& flags, const Caller& caller);
 // A network's name: letters, digits, '_', '.', '-', starting with a letter or digit.
 bool valid_network_name(std::string_view name);
+// --egress-allow-domain patterns, checked, lower-cased and without duplicates.
+Result<std::vector<std::string>> parse_domains(const std::vector<std::string>& patterns);
 
 // `nucleus exec` flags: a new process in a running container, with the container's policies.
 struct ExecFlags {

@@ -96,6 +96,7 @@ struct EgressRule {
 struct Egress {
   bool enforced = false;  // --egress-allow or --egress-deny-all: everything else is rejected
   std::vector<EgressRule> allow;
+  std::vector<std::string> domains;  // --egress-allow-domain patterns, normalised
 };
 
 // -p [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]

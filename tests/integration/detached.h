@@ -32,6 +32,24 @@ inline std::string start_with_probe(const std::vector<std::string>& flags = {}) 
   return start(args);
 }
 
+// `nucleus exec FLAGS ID /context/probe CHECKS` (a container from start_with_probe).
+inline nlohmann::json exec_probe(const std::string& id, const std::vector<std::string>& flags,
+                                 const std::vector<std::string>& checks, RunResult* raw = nullptr) {
+  std::vector<std::string> args = {"exec"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  args.push_back(id);
+  args.push_back("/context/probe");
+  args.insert(args.end(), checks.begin(), checks.end());
+  RunResult r = run(args);
+  if (raw) *raw = r;
+  size_t brace = r.out.find('{');
+  if (brace == std::string::npos) {
+    ADD_FAILURE() << "no probe output; exit " << r.code << ": " << r.err;
+    return nlohmann::json::object();
+  }
+  return nlohmann::json::parse(r.out.substr(brace));
+}
+
 inline std::string slurp_proc(pid_t pid, const std::string& file) {
   std::string out;
   FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/" + file).c_str(), "r");

@@ -13,23 +13,6 @@ namespace {
 
 class Exec : public IntegrationTest {};
 
-nlohmann::json exec_probe(const std::string& id, const std::vector<std::string>& flags,
-                          const std::vector<std::string>& checks, RunResult* raw = nullptr) {
-  std::vector<std::string> args = {"exec"};
-  args.insert(args.end(), flags.begin(), flags.end());
-  args.push_back(id);
-  args.push_back("/context/probe");
-  args.insert(args.end(), checks.begin(), checks.end());
-  RunResult r = run(args);
-  if (raw) *raw = r;
-  size_t brace = r.out.find('{');
-  if (brace == std::string::npos) {
-    ADD_FAILURE() << "no probe output; exit " << r.code << ": " << r.err;
-    return nlohmann::json::object();
-  }
-  return nlohmann::json::parse(r.out.substr(brace));
-}
-
 TEST_F(Exec, JoinsTheContainerUnderItsPolicies) {
   std::string id = start_with_probe({"--hostname", "box", "--memory", "64m"});
   RunResult raw;

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
@@ -180,7 +181,22 @@ static int parse_target(const char* target, struct sockaddr_in* a) {
   ip[colon - target] = 0;
   a->sin_family = AF_INET;
   a->sin_port = htons(atoi(colon + 1));
-  return inet_pton(AF_INET, ip, &a->sin_addr) == 1 ? 0 : EINVAL;
+  if (inet_pton(AF_INET, ip, &a->sin_addr) == 1) return 0;
+  struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
+  if (getaddrinfo(ip, NULL, &hints, &res) != 0) return EINVAL;
+  a->sin_addr = ((struct sockaddr_in*)res->ai_addr)->sin_addr;
+  freeaddrinfo(res);
+  return 0;
+}
+
+/* The first IPv4 address of a name through the resolver (/etc/hosts, /etc/resolv.conf), into
+   out; "" when it does not resolve. */
+static void resolve(const char* name, char* out, size_t len) {
+  struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
+  out[0] = 0;
+  if (getaddrinfo(name, NULL, &hints, &res) != 0) return;
+  inet_ntop(AF_INET, &((struct sockaddr_in*)res->ai_addr)->sin_addr, out, len);
+  freeaddrinfo(res);
 }
 
 /* A UDP datagram to "A.B.C.D:PORT", then a reply awaited for 2 s: 0 when one came, the errno
@@ -289,6 +305,10 @@ int main(int argc, char** argv) {
       r = (int)try_forks(atol(arg));
     } else if (!strncmp(argv[i], "connect=", 8)) {
       r = try_connect(arg);
+    } else if (!strncmp(argv[i], "resolve=", 8)) {
+      resolve(arg, field, sizeof field);
+      json_str(argv[i], field, &cfirst);
+      continue;
     } else if (!strncmp(argv[i], "udp=", 4)) {
       r = try_udp(arg);
     } else if (!strncmp(argv[i], "listen=", 7)) {

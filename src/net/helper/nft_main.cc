@@ -2,47 +2,77 @@
 // or in the one given with --netns PATH. libnftables exists only as a shared library, so it
 // lives in this small helper that nucleus runs when a ruleset changes, never on a plain start.
 // Exit 0 on success; 1 with libnftables' message on one stderr line otherwise.
+//
+// With --guard DIR (and --netns), it becomes the container's egress guard (net/guard.h) and
+// stays until killed; "ready" or one error line on stderr tells the parent how it started.
+#include <arpa/inet.h>
 #include <fcntl.h>
-#include <nftables/libnftables.h>
+#include <netinet/in.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
-#include <iostream>
 #include <iterator>
 #include <string>
+
+#include "net/helper/guard_loop.h"
+#include "net/helper/nft_ctx.h"
 
 namespace {
 
 int failed(const std::string& what) {
-  std::string line = what;
-  for (char& c : line)
-    if (c == '\n') c = ' ';
-  while (!line.empty() && line.back() == ' ') line.pop_back();
-  std::fprintf(stderr, "%s\n", line.c_str());
+  std::fprintf(stderr, "%s\n", what.c_str());
   return 1;
+}
+
+std::string read_all(int fd) {
+  std::string out;
+  char buf[65536];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
+int guard(int netns, const char* dir_path) {
+  nucleus::UniqueFd dir(::open(dir_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir) return failed(std::string("egress guard: ") + dir_path + ": " + std::strerror(errno));
+  // Made before entering the container's namespace: the resolver asks from the host's.
+  nucleus::UniqueFd upstream(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!upstream) return failed(std::string("egress guard: socket: ") + std::strerror(errno));
+  if (::setns(netns, CLONE_NEWNET) != 0)
+    return failed(std::string("egress guard: setns: ") + std::strerror(errno));
+  return nucleus::net::guard::serve(std::move(dir), std::move(upstream), 2);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 3 && std::strcmp(argv[1], "--netns") == 0) {
-    int fd = ::open(argv[2], O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0)
-      return failed(std::string("network namespace ") + argv[2] + ": " + std::strerror(errno));
-    ::close(fd);
-  } else if (argc != 1) {
-    return failed("usage: nucleus-nft [--netns PATH] < batch.json");
+  int netns = -1;
+  const char* guard_dir = nullptr;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--netns") == 0) {
+      netns = ::open(argv[i + 1], O_RDONLY | O_CLOEXEC);
+      if (netns < 0)
+        return failed(std::string("network namespace ") + argv[i + 1] + ": " +
+                      std::strerror(errno));
+    } else if (std::strcmp(argv[i], "--guard") == 0) {
+      guard_dir = argv[i + 1];
+    } else {
+      return failed("usage: nucleus-nft [--netns PATH [--guard DIR]] < batch.json");
+    }
   }
-  std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-  nft_ctx* ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-  if (ctx == nullptr) return failed("nftables: cannot create a context");
-  nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);  // JSON input too
-  nft_ctx_buffer_error(ctx);
-  int rc = nft_run_cmd_from_buffer(ctx, input.c_str());
-  std::string err = nft_ctx_get_error_buffer(ctx);
-  nft_ctx_free(ctx);
-  if (rc != 0) return failed("nftables: " + (err.empty() ? std::string("batch refused") : err));
+  if (argc % 2 == 0) return failed("usage: nucleus-nft [--netns PATH [--guard DIR]] < batch.json");
+  if (guard_dir != nullptr) {
+    if (netns < 0) return failed("nucleus-nft: --guard needs --netns");
+    return guard(netns, guard_dir);
+  }
+  if (netns >= 0 && ::setns(netns, CLONE_NEWNET) != 0)
+    return failed(std::string("setns: ") + std::strerror(errno));
+  nucleus::net::NftContext nft;
+  if (!nft.ok()) return failed("nftables: cannot create a context");
+  auto r = nft.run(read_all(0));
+  if (!r) return failed(r.error().what());
   return 0;
 }

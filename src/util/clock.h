@@ -1,0 +1,11 @@
+// Wall-clock time as the logs and event records show it.
+#pragma once
+
+#include <string>
+
+namespace nucleus::clock {
+
+// "2026-11-29T10:54:25.123456789Z" (RFC 3339, UTC, nanoseconds).
+std::string now_rfc3339();
+
+}  // namespace nucleus::clock
