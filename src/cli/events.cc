@@ -1,5 +1,5 @@
-// nucleus events CONTAINER: the container's event log (egress denials), one JSON object per line,
-// oldest first.
+// nucleus events CONTAINER...: each container's event log (egress denials), one JSON object per
+// line, oldest first.
 #include <cstdio>
 
 #include "cli/common.h"
@@ -8,24 +8,29 @@
 #include "util/fs.h"
 
 namespace nucleus::cli {
+namespace {
+
+Result<> print_events(const container::Store& st, const std::string& id) {
+  std::string current = net::guard::kEventsFile;
+  for (const std::string& name : {current + ".1", current}) {
+    std::string path = st.dir(id) + "/" + name;
+    if (TRY(fs::kind_of(path)) == fs::Kind::kMissing) continue;  // no event (yet)
+    std::string text = TRY(fs::read_file(path));
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  }
+  return {};
+}
+
+}  // namespace
 
 int events(int argc, char** argv) {
-  CLI::App app{"Print a container's events (egress denials) as JSON lines", "nucleus events"};
-  std::string ref;
-  app.add_option("CONTAINER", ref, "ID, ID prefix or name")->required();
+  CLI::App app{"Print containers' events (egress denials) as JSON lines", "nucleus events"};
+  std::vector<std::string> refs;
+  app.add_option("CONTAINER", refs, "ID, ID prefix or name")->required();
   if (auto code = parse(app, argc, argv)) return *code;
   auto st = store();
-  auto id = st.resolve(ref);
-  if (!id) return report(id.error());
-  for (std::string name :
-       {std::string(net::guard::kEventsFile) + ".1", std::string(net::guard::kEventsFile)}) {
-    auto kind = fs::kind_of(st.dir(*id) + "/" + name);
-    if (kind && *kind == fs::Kind::kMissing) continue;  // no event yet
-    auto text = fs::read_file(st.dir(*id) + "/" + name);
-    if (!text) return report(text.error());
-    std::fwrite(text->data(), 1, text->size(), stdout);
-  }
-  return 0;
+  return for_each_container(
+      st, refs, [&](const std::string&, const std::string& id) { return print_events(st, id); });
 }
 
 }  // namespace nucleus::cli

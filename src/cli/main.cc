@@ -27,7 +27,7 @@ constexpr const char* kUsage =
     "  cp SRC CONTAINER:DST | CONTAINER:SRC DST   copy files in or out\n"
     "  gc                                    remove what crashed nucleus processes left\n"
     "  network create|ls|rm                  bridge networks for run --network NAME\n"
-    "  events CONTAINER                      egress denials of a sandbox, as JSON lines\n"
+    "  events CONTAINER...                   egress denials of sandboxes, as JSON lines\n"
     "  update --egress-allow-domain NAME... CONTAINER   change a running sandbox's names\n"
     "  version                               print the version\n"
     "\n"
