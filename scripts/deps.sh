@@ -4,7 +4,7 @@
 set -euo pipefail
 
 BUILD=(cmake ninja-build g++ pkg-config libexpected-dev libfmt-dev libcli11-dev
-       nlohmann-json3-dev libgtest-dev libgmock-dev libc6-dev libnl-route-3-dev
+       nlohmann-json3-dev libgtest-dev libgmock-dev libc6-dev
        libnftables-dev)
 RUNTIME=(util-linux iproute2 ca-certificates)
 TEST=(busybox-static python3 git gcc qemu-system-x86 cpio xz-utils clang libclang-rt-14-dev

@@ -1,57 +1,92 @@
 #include "net/rtnl.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
-#include <net/if.h>
-#include <netlink/errno.h>
-#include <netlink/netlink.h>
-#include <netlink/route/addr.h>
-#include <netlink/route/link.h>
-#include <netlink/route/link/veth.h>
-#include <netlink/route/route.h>
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
+#include <cstring>
+#include <vector>
 
 #include "net/ipv4.h"
-#include "util/unique_fd.h"
 
 namespace nucleus::net {
+
+// One request: a header, a fixed part (ifinfomsg, ifaddrmsg, rtmsg), then attributes, which
+// may nest.
+class NetlinkMessage {
+ public:
+  NetlinkMessage(uint16_t type, uint16_t flags) : buf_(NLMSG_HDRLEN) {
+    hdr()->nlmsg_type = type;
+    hdr()->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
+  }
+  template <typename T>
+  T* fixed(const T& value) {
+    size_t at = append(&value, sizeof value);
+    return reinterpret_cast<T*>(buf_.data() + at);
+  }
+  void attr(uint16_t type, const void* data, size_t len) {
+    nlattr a{static_cast<uint16_t>(NLA_HDRLEN + len), type};
+    append(&a, sizeof a);
+    append(data, len);
+  }
+  void attr(uint16_t type, const std::string& s) { attr(type, s.c_str(), s.size() + 1); }
+  void attr(uint16_t type, uint32_t v) { attr(type, &v, sizeof v); }
+  // A nested attribute: what is added until end(at) goes inside.
+  size_t begin(uint16_t type) {
+    nlattr a{NLA_HDRLEN, static_cast<uint16_t>(type | NLA_F_NESTED)};
+    return append(&a, sizeof a);
+  }
+  void end(size_t at) {
+    reinterpret_cast<nlattr*>(buf_.data() + at)->nla_len = static_cast<uint16_t>(buf_.size() - at);
+  }
+  nlmsghdr* hdr() { return reinterpret_cast<nlmsghdr*>(buf_.data()); }
+  std::vector<uint8_t>& finish(uint32_t seq) {
+    hdr()->nlmsg_len = static_cast<uint32_t>(buf_.size());
+    hdr()->nlmsg_seq = seq;
+    return buf_;
+  }
+
+ private:
+  // Appends `len` bytes, padded to the netlink alignment; their offset.
+  size_t append(const void* data, size_t len) {
+    size_t at = buf_.size();
+    buf_.resize(at + NLMSG_ALIGN(len));
+    std::memcpy(buf_.data() + at, data, len);
+    return at;
+  }
+  std::vector<uint8_t> buf_;
+};
+
 namespace {
 
-Error nl_error(int err, std::string what) {
-  return Error::invalid("{}: {}", what, nl_geterror(err));
+Result<UniqueFd> connect_here() {
+  UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+  if (!fd) return fail_errno("netlink socket");
+  sockaddr_nl sa{};
+  sa.nl_family = AF_NETLINK;
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
+    return fail_errno("netlink bind");
+  return fd;
 }
 
-Result<nl_sock*> connect_here() {
-  nl_sock* s = nl_socket_alloc();
-  if (s == nullptr) return fail_invalid("netlink: out of memory");
-  if (int err = nl_connect(s, NETLINK_ROUTE); err < 0) {
-    nl_socket_free(s);
-    return fail(nl_error(err, "netlink connect"));
-  }
-  return s;
+ifinfomsg link_info(int index = 0, unsigned flags = 0) {
+  ifinfomsg i{};
+  i.ifi_family = AF_UNSPEC;
+  i.ifi_index = index;
+  i.ifi_flags = flags;
+  i.ifi_change = flags;
+  return i;
 }
 
-// libnl objects are reference counted: each pointer here is put once.
-template <typename T, void (*Put)(T*)>
-struct Ref {
-  T* p;
-  explicit Ref(T* x) : p(x) {}
-  Ref(Ref&& o) noexcept : p(o.p) { o.p = nullptr; }
-  Ref(const Ref&) = delete;
-  ~Ref() {
-    if (p) Put(p);
-  }
-};
-using Link = Ref<rtnl_link, rtnl_link_put>;
-using Addr = Ref<nl_addr, nl_addr_put>;
-
-Addr ipv4_addr(uint32_t ip, int prefix) {
-  uint32_t be = htonl(ip);
-  Addr a(nl_addr_build(AF_INET, &be, sizeof be));
-  if (a.p) nl_addr_set_prefixlen(a.p, prefix);
-  return a;
+void kind(NetlinkMessage& m, const char* name) {
+  m.attr(IFLA_INFO_KIND, name, std::strlen(name));
 }
 
 }  // namespace
@@ -67,31 +102,55 @@ Result<Rtnl> Rtnl::open_in(pid_t pid) {
   UniqueFd own(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
   if (!own) return fail_errno("own network namespace");
   if (::setns(target.get(), CLONE_NEWNET) != 0) return fail_errno("enter network namespace");
-  auto s = connect_here();
+  auto fd = connect_here();
   // A socket stays in the namespace it was made in; this thread goes back at once.
   if (::setns(own.get(), CLONE_NEWNET) != 0) ::abort();
-  if (!s) return fail(s.error());
-  return Rtnl(*s);
+  if (!fd) return fail(fd.error());
+  return Rtnl(std::move(*fd));
 }
 
-Rtnl::~Rtnl() {
-  if (sock_) nl_socket_free(sock_);
+Result<> Rtnl::transact(NetlinkMessage& m, const std::string& what, int* reply_index) {
+  auto& req = m.finish(++seq_);
+  if (::send(fd_.get(), req.data(), req.size(), 0) < 0) return fail_errno("{}", what);
+  alignas(nlmsghdr) uint8_t buf[16384];
+  while (true) {
+    ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno("{}", what);
+    }
+    auto len = static_cast<unsigned>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_seq != seq_) continue;
+      if (h->nlmsg_type == RTM_NEWLINK && reply_index != nullptr &&
+          h->nlmsg_len >= NLMSG_LENGTH(sizeof(ifinfomsg)))
+        *reply_index = static_cast<ifinfomsg*>(NLMSG_DATA(h))->ifi_index;
+      if (h->nlmsg_type != NLMSG_ERROR) continue;
+      int err = -static_cast<nlmsgerr*>(NLMSG_DATA(h))->error;
+      if (err == 0) return {};
+      errno = err;
+      return fail_errno("{}", what);
+    }
+  }
 }
 
 std::optional<int> Rtnl::ifindex(const std::string& name) {
-  rtnl_link* l = nullptr;
-  if (rtnl_link_get_kernel(sock_, 0, name.c_str(), &l) < 0) return std::nullopt;
-  Link link(l);
-  return rtnl_link_get_ifindex(l);
+  NetlinkMessage m(RTM_GETLINK, 0);
+  m.fixed(link_info());
+  m.attr(IFLA_IFNAME, name);
+  int index = 0;
+  if (!transact(m, "find link " + name, &index) || index <= 0) return std::nullopt;
+  return index;
 }
 
 Result<int> Rtnl::add_bridge(const std::string& name) {
-  Link link(rtnl_link_alloc());
-  rtnl_link_set_name(link.p, name.c_str());
-  if (int err = rtnl_link_set_type(link.p, "bridge"); err < 0)
-    return fail(nl_error(err, "bridge type"));
-  if (int err = rtnl_link_add(sock_, link.p, NLM_F_CREATE | NLM_F_EXCL); err < 0)
-    return fail(nl_error(err, "create bridge " + name));
+  NetlinkMessage m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  m.fixed(link_info());
+  m.attr(IFLA_IFNAME, name);
+  size_t info = m.begin(IFLA_LINKINFO);
+  kind(m, "bridge");
+  m.end(info);
+  TRY(transact(m, "create bridge " + name));
   auto index = ifindex(name);
   if (!index) return fail_invalid("bridge {} vanished after its creation", name);
   return *index;
@@ -99,60 +158,62 @@ Result<int> Rtnl::add_bridge(const std::string& name) {
 
 Result<> Rtnl::add_veth(const std::string& name, const std::string& peer_name, pid_t peer_pid,
                         int master) {
-  Link link(rtnl_link_veth_alloc());
-  if (!link.p) return fail_invalid("netlink: out of memory");
-  rtnl_link_set_name(link.p, name.c_str());
-  rtnl_link_set_master(link.p, master);
-  rtnl_link_set_flags(link.p, IFF_UP);
-  rtnl_link* peer = rtnl_link_veth_get_peer(link.p);
-  rtnl_link_set_name(peer, peer_name.c_str());
-  rtnl_link_set_ns_pid(peer, peer_pid);
-  rtnl_link_put(peer);
-  if (int err = rtnl_link_add(sock_, link.p, NLM_F_CREATE | NLM_F_EXCL); err < 0)
-    return fail(nl_error(err, "create veth " + name));
-  return {};
+  NetlinkMessage m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  m.fixed(link_info(0, IFF_UP));
+  m.attr(IFLA_IFNAME, name);
+  m.attr(IFLA_MASTER, static_cast<uint32_t>(master));
+  size_t info = m.begin(IFLA_LINKINFO);
+  kind(m, "veth");
+  size_t data = m.begin(IFLA_INFO_DATA);
+  size_t peer = m.begin(VETH_INFO_PEER);
+  m.fixed(link_info());
+  m.attr(IFLA_IFNAME, peer_name);
+  m.attr(IFLA_NET_NS_PID, static_cast<uint32_t>(peer_pid));
+  m.end(peer);
+  m.end(data);
+  m.end(info);
+  return transact(m, "create veth " + name);
 }
 
 Result<> Rtnl::add_address(int index, uint32_t ip, int prefix) {
-  Ref<rtnl_addr, rtnl_addr_put> addr(rtnl_addr_alloc());
-  Addr local = ipv4_addr(ip, prefix);
-  if (!addr.p || !local.p) return fail_invalid("netlink: out of memory");
-  rtnl_addr_set_ifindex(addr.p, index);
-  rtnl_addr_set_local(addr.p, local.p);
-  rtnl_addr_set_prefixlen(addr.p, prefix);
-  if (int err = rtnl_addr_add(sock_, addr.p, 0); err < 0)
-    return fail(nl_error(err, "add address " + format_ipv4(ip)));
-  return {};
+  NetlinkMessage m(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
+  ifaddrmsg a{};
+  a.ifa_family = AF_INET;
+  a.ifa_prefixlen = static_cast<uint8_t>(prefix);
+  a.ifa_index = static_cast<uint32_t>(index);
+  m.fixed(a);
+  uint32_t be = htonl(ip);
+  m.attr(IFA_LOCAL, be);
+  m.attr(IFA_ADDRESS, be);
+  return transact(m, "add address " + format_ipv4(ip));
 }
 
 Result<> Rtnl::set_up(int index) {
-  Link orig(rtnl_link_alloc()), change(rtnl_link_alloc());
-  rtnl_link_set_ifindex(orig.p, index);
-  rtnl_link_set_flags(change.p, IFF_UP);
-  if (int err = rtnl_link_change(sock_, orig.p, change.p, 0); err < 0)
-    return fail(nl_error(err, "bring link " + std::to_string(index) + " up"));
-  return {};
+  NetlinkMessage m(RTM_NEWLINK, 0);
+  m.fixed(link_info(index, IFF_UP));
+  return transact(m, "bring link " + std::to_string(index) + " up");
 }
 
 Result<> Rtnl::add_default_route(uint32_t gateway) {
-  Ref<rtnl_route, rtnl_route_put> route(rtnl_route_alloc());
-  Addr dst = ipv4_addr(0, 0), gw = ipv4_addr(gateway, 32);
-  rtnl_route_set_family(route.p, AF_INET);
-  rtnl_route_set_dst(route.p, dst.p);
-  rtnl_nexthop* nh = rtnl_route_nh_alloc();  // owned by the route once added
-  rtnl_route_nh_set_gateway(nh, gw.p);
-  rtnl_route_add_nexthop(route.p, nh);
-  if (int err = rtnl_route_add(sock_, route.p, NLM_F_CREATE); err < 0)
-    return fail(nl_error(err, "default route via " + format_ipv4(gateway)));
-  return {};
+  NetlinkMessage m(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+  rtmsg r{};
+  r.rtm_family = AF_INET;
+  r.rtm_table = RT_TABLE_MAIN;
+  r.rtm_protocol = RTPROT_BOOT;
+  r.rtm_scope = RT_SCOPE_UNIVERSE;
+  r.rtm_type = RTN_UNICAST;
+  m.fixed(r);
+  m.attr(RTA_GATEWAY, htonl(gateway));
+  return transact(m, "default route via " + format_ipv4(gateway));
 }
 
 Result<bool> Rtnl::remove_link(const std::string& name) {
-  Link link(rtnl_link_alloc());
-  rtnl_link_set_name(link.p, name.c_str());
-  int err = rtnl_link_delete(sock_, link.p);
-  if (err == -NLE_NODEV || err == -NLE_OBJ_NOTFOUND) return false;
-  if (err < 0) return fail(nl_error(err, "remove link " + name));
+  NetlinkMessage m(RTM_DELLINK, 0);
+  m.fixed(link_info());
+  m.attr(IFLA_IFNAME, name);
+  auto r = transact(m, "remove link " + name);
+  if (!r && r.error().code == ENODEV) return false;
+  if (!r) return fail(r.error());
   return true;
 }
 

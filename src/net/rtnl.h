@@ -1,5 +1,6 @@
-// Links, addresses and routes over rtnetlink (libnl-route), in our network namespace or in a
-// container's. Runs in the parent (nucleus or the monitor), never in the child.
+// Links, addresses and routes over rtnetlink (raw NETLINK_ROUTE messages: no library, whose
+// start-up work every nucleus run would pay), in our network namespace or in a container's.
+// Runs in the parent (nucleus or the monitor), never in the child.
 #pragma once
 
 #include <sys/types.h>
@@ -9,19 +10,17 @@
 #include <string>
 
 #include "util/result.h"
-
-struct nl_sock;
+#include "util/unique_fd.h"
 
 namespace nucleus::net {
+
+class NetlinkMessage;
 
 class Rtnl {
  public:
   static Result<Rtnl> open();  // this network namespace
   // The network namespace of process `pid` (the socket stays bound to it).
   static Result<Rtnl> open_in(pid_t pid);
-  Rtnl(Rtnl&& o) noexcept : sock_(o.sock_) { o.sock_ = nullptr; }
-  Rtnl& operator=(Rtnl&&) = delete;
-  ~Rtnl();
 
   std::optional<int> ifindex(const std::string& name);
   Result<int> add_bridge(const std::string& name);  // created down; returns its index
@@ -36,8 +35,13 @@ class Rtnl {
   Result<bool> remove_link(const std::string& name);
 
  private:
-  explicit Rtnl(nl_sock* s) : sock_(s) {}
-  nl_sock* sock_;
+  explicit Rtnl(UniqueFd fd) : fd_(std::move(fd)) {}
+  // Sends the request and reads up to its acknowledgement; the kernel's errno on refusal. A
+  // reply before the acknowledgement (of a GET) goes to `reply`.
+  Result<> transact(NetlinkMessage& m, const std::string& what, int* reply_index = nullptr);
+
+  UniqueFd fd_;
+  uint32_t seq_ = 0;
 };
 
 }  // namespace nucleus::net
