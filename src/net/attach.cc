@@ -58,8 +58,7 @@ Result<> Attachment::plug(pid_t init) {
   if (network_.egress.enforced) {
     // The guard's resolver listens on loopback, which the child may not have brought up yet.
     if (auto lo = inside.ifindex("lo")) TRY(inside.set_up(*lo));
-    TRY(nft::apply(egress_ruleset(network_.egress), init));
-    TRY(start_guard(init, first));
+    TRY(start_guard(init, first, egress_ruleset(network_.egress)));
   }
   if (!network_.publish.empty() && !published_) TRY(publish());
   log::debug("{:.2f} ms: network {}: {}/{} via {}", log::elapsed_ms(), network_.name,

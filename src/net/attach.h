@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "net/network.h"
 #include "process/spawn.h"
 #include "spec/spec.h"
@@ -35,7 +37,7 @@ class Attachment {
 
  private:
   Result<> publish();
-  Result<> start_guard(pid_t init, bool first);
+  Result<> start_guard(pid_t init, bool first, const nlohmann::json& ruleset);
   void stop_guard();
 
   std::string id_;

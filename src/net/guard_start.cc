@@ -31,7 +31,7 @@ std::string first_line(int fd) {
 
 }  // namespace
 
-Result<> Attachment::start_guard(pid_t init, bool first) {
+Result<> Attachment::start_guard(pid_t init, bool first, const nlohmann::json& ruleset) {
   stop_guard();
   // The policy file survives restarts: `nucleus update` may have changed it.
   if (first) {
@@ -45,10 +45,12 @@ Result<> Attachment::start_guard(pid_t init, bool first) {
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
   UniqueFd read_end(p[0]), write_end(p[1]);
-  UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  // The policy comes on stdin: the guard loads it before it says "ready" (one helper, not two).
+  UniqueFd policy =
+      TRY(process::memfd_with(nlohmann::json{{"nftables", ruleset}}.dump(), "nucleus-egress"));
   auto child = TRY(process::spawn({TRY(nft::helper_path()), "--netns",
                                    fmt::format("/proc/{}/ns/net", init), "--guard", state_dir_},
-                                  null.get(), true, write_end.get()));
+                                  policy.get(), true, write_end.get()));
   write_end.reset();
   guard_ = std::move(child);
   std::string line = first_line(read_end.get());

@@ -25,6 +25,8 @@ int finish(const Child& c, int timeout_ms, bool session) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+}  // namespace
+
 Result<UniqueFd> memfd_with(std::string_view data, const char* name) {
   UniqueFd fd(::memfd_create(name, MFD_CLOEXEC));
   if (!fd) return fail_errno("memfd_create");
@@ -37,8 +39,6 @@ Result<UniqueFd> memfd_with(std::string_view data, const char* name) {
   if (::lseek(fd.get(), 0, SEEK_SET) != 0) return fail_errno("seek {}", name);
   return fd;
 }
-
-}  // namespace
 
 Result<Child> spawn(const std::vector<std::string>& argv, int stdin_fd, bool session,
                     int stderr_fd) {

@@ -31,6 +31,9 @@ struct Finished {
   int code = -1;    // exit code; -1 when killed or timed out
   std::string err;  // what it wrote to stderr
 };
+// A sealed-size memfd holding `data`, positioned at its start: a helper's stdin of any size.
+Result<UniqueFd> memfd_with(std::string_view data, const char* name);
+
 // Runs argv with `input` on stdin (any size: a sealed memfd) and its stderr captured.
 Result<Finished> run_with_input(const std::vector<std::string>& argv, std::string_view input,
                                 int timeout_ms);

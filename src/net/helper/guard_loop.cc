@@ -57,7 +57,7 @@ struct Pending {
 class Guard {
  public:
   Guard(UniqueFd dir, UniqueFd upstream) : dir_(std::move(dir)), upstream_(std::move(upstream)) {}
-  Result<> start();
+  Result<> start(const std::string& policy);
   Result<> loop();
 
  private:
@@ -106,8 +106,9 @@ Result<> Guard::reload() {
   return {};
 }
 
-Result<> Guard::start() {
+Result<> Guard::start(const std::string& policy) {
   if (!nft_.ok()) return fail_invalid("nftables: cannot create a context");
+  TRY(nft_.run(policy));
   TRY(reload());
   events_.reset(::openat(dir_.get(), kEventsFile,
                          O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
@@ -274,9 +275,9 @@ Result<> Guard::loop() {
 
 }  // namespace
 
-int serve(UniqueFd dir, UniqueFd upstream, int ready) {
+int serve(UniqueFd dir, UniqueFd upstream, const std::string& policy, int ready) {
   Guard g(std::move(dir), std::move(upstream));
-  if (auto r = g.start(); !r) {
+  if (auto r = g.start(policy); !r) {
     std::string line = "egress guard: " + r.error().what() + "\n";
     (void)!::write(ready, line.data(), line.size());
     return 1;

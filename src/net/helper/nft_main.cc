@@ -43,7 +43,7 @@ int guard(int netns, const char* dir_path) {
   if (!upstream) return failed(std::string("egress guard: socket: ") + std::strerror(errno));
   if (::setns(netns, CLONE_NEWNET) != 0)
     return failed(std::string("egress guard: setns: ") + std::strerror(errno));
-  return nucleus::net::guard::serve(std::move(dir), std::move(upstream), 2);
+  return nucleus::net::guard::serve(std::move(dir), std::move(upstream), read_all(0), 2);
 }
 
 }  // namespace
