@@ -13,25 +13,33 @@ using nft::match;
 using nft::payload;
 using nlohmann::json;
 
-std::string key(const spec::Publish& p) {
-  return p.proto + "/" + (p.host_ip.empty() ? "0.0.0.0" : p.host_ip) + "/" +
-         std::to_string(p.host_port);
+// One published port in ports.json: who holds which host port.
+struct Claim {
+  std::string proto, host_ip;  // host_ip "" for every address
+  uint16_t host_port = 0;
+  std::string container;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Claim, proto, host_ip, host_port, container)
+
+// Two claims of one port clash unless both name different addresses.
+bool clash(const Claim& a, const Claim& b) {
+  return a.proto == b.proto && a.host_port == b.host_port &&
+         (a.host_ip == b.host_ip || a.host_ip.empty() || b.host_ip.empty());
 }
 
-bool clash(const std::string& a, const std::string& b) {
-  auto pa = a.find('/'), pb = b.find('/');
-  auto ia = a.substr(pa + 1, a.rfind('/') - pa - 1), ib = b.substr(pb + 1, b.rfind('/') - pb - 1);
-  return a.substr(0, pa) == b.substr(0, pb) && a.substr(a.rfind('/')) == b.substr(b.rfind('/')) &&
-         (ia == ib || ia == "0.0.0.0" || ib == "0.0.0.0");
-}
-
-Result<json> read_ports(const std::string& dir) {
+Result<std::vector<Claim>> read_claims(const std::string& dir) {
   auto text = fs::read_file(dir + "/ports.json");
-  if (!text && text.error().code == ENOENT) return json::object();
+  if (!text && text.error().code == ENOENT) return std::vector<Claim>{};
   if (!text) return fail(text.error());
-  auto j = json::parse(*text, nullptr, false);
-  if (!j.is_object()) return fail_invalid("{}/ports.json is corrupted", dir);
-  return j;
+  try {
+    return json::parse(*text).get<std::vector<Claim>>();
+  } catch (const json::exception&) {
+    return fail_invalid("{}/ports.json is corrupted", dir);
+  }
+}
+
+Result<> write_claims(const std::string& dir, const std::vector<Claim>& claims) {
+  return fs::write_atomic(dir, "ports.json", json(claims).dump() + "\n", false);
 }
 
 }  // namespace
@@ -40,28 +48,26 @@ Result<> reserve_ports(const std::string& dir, const std::string& id,
                        const std::vector<spec::Publish>& ports) {
   TRY(fs::make_private_dir(dir));
   UniqueFd held = TRY(fs::lock_file(dir + "/.lock"));
-  json all = TRY(read_ports(dir));
+  auto claims = TRY(read_claims(dir));
   for (const auto& p : ports) {
-    std::string k = key(p);
-    for (const auto& [taken, holder] : all.items()) {
-      if (clash(k, taken))
+    Claim mine{p.proto, p.host_ip, p.host_port, id};
+    for (const auto& c : claims) {
+      if (clash(mine, c))
         return fail_invalid("port {}/{} is already published by container {}", p.host_port, p.proto,
-                            holder.get<std::string>().substr(0, 12));
+                            c.container.substr(0, 12));
     }
-    all[k] = id;
+    claims.push_back(mine);
   }
-  return fs::write_atomic(dir, "ports.json", all.dump() + "\n", false);
+  return write_claims(dir, claims);
 }
 
 Result<bool> free_ports(const std::string& dir, const std::string& id) {
   if (::access((dir + "/ports.json").c_str(), F_OK) != 0) return false;
   UniqueFd held = TRY(fs::lock_file(dir + "/.lock"));
-  json all = TRY(read_ports(dir)), kept = json::object();
-  for (const auto& [k, holder] : all.items())
-    if (holder != id) kept[k] = holder;
-  if (kept.size() == all.size()) return false;
-  if (kept.empty() && ::unlink((dir + "/ports.json").c_str()) == 0) return true;
-  TRY(fs::write_atomic(dir, "ports.json", kept.dump() + "\n", false));
+  auto claims = TRY(read_claims(dir));
+  if (std::erase_if(claims, [&](const Claim& c) { return c.container == id; }) == 0) return false;
+  if (claims.empty() && ::unlink((dir + "/ports.json").c_str()) == 0) return true;
+  TRY(write_claims(dir, claims));
   return true;
 }
 

@@ -163,5 +163,26 @@ TEST(NetworkFiles, ResolvConfFollowsTheMode) {
             "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n127.0.1.1\tbox\n10.1.2.3\tdb\n");
 }
 
+class PortClaims : public testing::TempDirTest {};
+
+TEST_F(PortClaims, OnePortOneHolderPerAddress) {
+  auto pub = [](const std::string& ip, uint16_t port, const std::string& proto = "tcp") {
+    return spec::Publish{ip, port, 80, proto};
+  };
+  std::string a(64, 'a'), b(64, 'b'), c(64, 'c');
+  ASSERT_TRUE(net::reserve_ports(dir_, a, {pub("", 8080)}));
+  auto taken = net::reserve_ports(dir_, b, {pub("127.0.0.1", 8080)});  // every address has it
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().message, "port 8080/tcp is already published by container aaaaaaaaaaaa");
+  EXPECT_TRUE(net::reserve_ports(dir_, b, {pub("", 8080, "udp"), pub("127.0.0.1", 9090)}));
+  EXPECT_TRUE(net::reserve_ports(dir_, c, {pub("127.0.0.2", 9090)}));  // another address
+  EXPECT_FALSE(net::reserve_ports(dir_, c, {pub("", 9090)}));
+  EXPECT_EQ(net::free_ports(dir_, a), true);
+  EXPECT_EQ(net::free_ports(dir_, a), false);  // nothing left of it
+  EXPECT_TRUE(net::reserve_ports(dir_, a, {pub("127.0.0.1", 8080)}));
+  for (const auto& id : {a, b, c}) EXPECT_EQ(net::free_ports(dir_, id), true);
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/ports.json"));  // the last one takes the file
+}
+
 }  // namespace
 }  // namespace nucleus
