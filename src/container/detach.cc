@@ -184,7 +184,7 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
           x.status = "running";
           x.init = ProcessId::of(child->pid);
           x.started = t0;
-          x.ip = network && network->lease() ? net::format_ipv4(network->lease()->ip) : "";
+          x.ip = network ? network->ip() : "";
         },
         /*durable=*/false));
     if (!started) {

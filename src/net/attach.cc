@@ -34,7 +34,17 @@ Result<> Attachment::publish() {
   return {};
 }
 
+std::string Attachment::ip() const {
+  if (slirp_) return kSlirpIp;
+  return lease_ ? format_ipv4(lease_->ip) : "";
+}
+
 Result<> Attachment::plug(pid_t init) {
+  if (network_.user_mode) {
+    slirp_.reset();  // a restarted init gets its own
+    slirp_.emplace(TRY(Slirp::start(init, state_dir_, network_.publish)));
+    return {};
+  }
   bool first = !lease_;
   if (first) {
     lease_ = TRY(networks_.lease(network_.name, id_));

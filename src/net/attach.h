@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "net/network.h"
+#include "net/slirp.h"
 #include "process/spawn.h"
 #include "spec/spec.h"
 
@@ -32,8 +33,10 @@ class Attachment {
   // Leases the address (first time), then joins init's network namespace to the bridge: eth0
   // with the address, up, the default route through the bridge, the egress policy and its
   // guard, and the published ports.
+  // Without root (user_mode): slirp4netns instead, with the published ports.
   Result<> plug(pid_t init);
-  const std::optional<Lease>& lease() const { return lease_; }
+  // Its address, once plugged ("" before).
+  std::string ip() const;
 
  private:
   Result<> publish();
@@ -47,6 +50,7 @@ class Attachment {
   std::optional<Lease> lease_;
   bool published_ = false;  // the DNAT table outlives restarts, as the address does
   std::optional<process::Child> guard_;
+  std::optional<Slirp> slirp_;
 };
 
 }  // namespace nucleus::net

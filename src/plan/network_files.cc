@@ -1,6 +1,7 @@
 // /etc/resolv.conf and /etc/hosts of the generated root, by network mode.
 #include "net/guard.h"
 #include "net/resolv.h"
+#include "net/slirp.h"
 #include "plan/build.h"
 #include "util/parse.h"
 
@@ -15,10 +16,12 @@ std::string resolv_conf(const spec::Network& n, const std::string& host_text) {
     auto w = parse::words(line);
     if (!w.empty() && (w[0] == "search" || w[0] == "options")) out += std::string(line) + "\n";
   }
-  std::vector<std::string> servers = n.mode == NetworkMode::kHost ? n.dns
-                                     : n.egress.domains.empty()
-                                         ? net::bridge_nameservers(n, host_text)
-                                         : std::vector<std::string>{net::guard::kResolverIp};
+  std::vector<std::string> servers =
+      n.mode == NetworkMode::kHost   ? n.dns
+      : !n.egress.domains.empty()    ? std::vector<std::string>{net::guard::kResolverIp}
+      : n.user_mode && n.dns.empty() ? std::vector<std::string>{net::kSlirpDns}
+                                     // slirp4netns forwards to the host's
+                                     : net::bridge_nameservers(n, host_text);
   for (const auto& s : servers) out += "nameserver " + s + "\n";
   return out;
 }

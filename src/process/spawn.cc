@@ -40,8 +40,8 @@ Result<UniqueFd> memfd_with(std::string_view data, const char* name) {
   return fd;
 }
 
-Result<Child> spawn(const std::vector<std::string>& argv, int stdin_fd, bool session,
-                    int stderr_fd) {
+Result<Child> spawn(const std::vector<std::string>& argv, int stdin_fd, bool session, int stderr_fd,
+                    const std::vector<int>& pass) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -52,7 +52,11 @@ Result<Child> spawn(const std::vector<std::string>& argv, int stdin_fd, bool ses
     if (session) ::setsid();
     if (stdin_fd >= 0) ::dup2(stdin_fd, 0);
     if (stderr_fd >= 0) ::dup2(stderr_fd, 2);
-    ::syscall(SYS_close_range, 3, ~0u, 0);
+    // Out of the way first, so that moving one to 3 + i never overwrites another.
+    int high[8];
+    for (size_t i = 0; i < pass.size() && i < 8; i++) high[i] = ::fcntl(pass[i], F_DUPFD, 1024);
+    for (size_t i = 0; i < pass.size() && i < 8; i++) ::dup2(high[i], 3 + static_cast<int>(i));
+    ::syscall(SYS_close_range, 3 + static_cast<unsigned>(pass.size()), ~0u, 0);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);

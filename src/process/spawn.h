@@ -20,8 +20,9 @@ struct Child {
 };
 
 // stdin_fd / stderr_fd: -1 inherits ours. session: in a session of its own (killable as one).
+// pass: descriptors it gets as 3, 4, ... (every other one above 2 is closed).
 Result<Child> spawn(const std::vector<std::string>& argv, int stdin_fd, bool session,
-                    int stderr_fd = -1);
+                    int stderr_fd = -1, const std::vector<int>& pass = {});
 
 // Runs argv to completion (stdio on /dev/null) within timeout_ms, then kills its whole session;
 // its exit code, or -1.

@@ -96,10 +96,13 @@ Result<Network> parse_network(const RunFlags& f, const Caller& caller) {
   } else if (valid_network_name(f.network)) {
     n.mode = NetworkMode::kBridge;
     n.name = f.network;
-    if (caller.uid != 0)
+    // Without root no bridge or veth can be made on the host: slirp4netns gives the container
+    // a tap device and NAT from user space.
+    n.user_mode = caller.uid != 0;
+    if (n.user_mode && f.network != "bridge")
       return fail_invalid(
-          "--network {}: bridge networks need root (rootless networking is not "
-          "supported yet)",
+          "--network {}: named networks need root; without root, --network bridge gives "
+          "user-mode networking (slirp4netns)",
           f.network);
   } else {
     return fail_invalid("--network '{}': want none, host, bridge or a network's name", f.network);
@@ -125,6 +128,9 @@ Result<Network> parse_network(const RunFlags& f, const Caller& caller) {
           "--egress-allow, --egress-allow-domain and --egress-deny-all apply to bridge "
           "networks, not --network {}",
           f.network);
+    if (n.user_mode)
+      return fail_invalid(
+          "egress policies need root (rootless --network bridge has no egress policy yet)");
     n.egress.enforced = true;
     for (const auto& a : f.egress_allow) n.egress.allow.push_back(TRY(parse_egress_rule(a)));
     n.egress.domains = TRY(parse_domains(f.egress_allow_domains));

@@ -111,6 +111,7 @@ struct Network {
   Egress egress;
   std::vector<Publish> publish;
   std::string name;              // bridge mode: the network ("bridge": the default one)
+  bool user_mode = false;        // bridge for a non-root caller: slirp4netns, no host links
   std::vector<std::string> dns;  // nameservers for /etc/resolv.conf (empty: the host's)
   std::vector<HostEntry> hosts;  // extra /etc/hosts entries
 };
