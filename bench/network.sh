@@ -38,6 +38,15 @@ hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$RESULTS/start.json" \
   "$(q "$NUCLEUS" --root "$root" run --network bridge "${policy[@]}" -- /bin/true)" \
   -n "bridge + --egress-allow-domain" \
   "$(q "$NUCLEUS" --root "$root" run --network bridge --dns 10.88.0.1 --egress-allow-domain bench.test -- /bin/true)"
+# Medians (the machine's noise is one-sided: a few slow runs pull the mean up).
+python3 - "$RESULTS/start.json" <<'PY'
+import json, statistics, sys
+results = json.load(open(sys.argv[1]))["results"]
+base = statistics.median(results[0]["times"]) * 1e3
+for r in results:
+    m = statistics.median(r["times"]) * 1e3
+    print(f"median {m:6.2f} ms  (+{m - base:5.2f} ms)  {r['command'] if len(r['command']) < 60 else r['command'][:57] + '...'}")
+PY
 
 # Throughput: the "host" end listens on the bridge's gateway address.
 iperf3 -s -B 10.88.0.1 -D -I "$root/iperf.pid" >/dev/null
