@@ -30,7 +30,19 @@ json egress_ruleset(const spec::Egress& egress) {
   if (!egress.domains.empty())
     b.set({{"name", guard::kDomainSet}, {"type", "ipv4_addr"}, {"flags", {"timeout"}}});
   b.chain("output", "filter", "output", 0);
+  if (!egress.domains.empty()) {
+    // DNS to any server goes to the guard, whatever resolver the workload (or its --rootfs's
+    // resolv.conf) names: names are policed even when asked around 127.0.0.11.
+    b.chain("dns", "nat", "output", -100);
+    b.rule("dns", {match(meta("l4proto"), "udp"),
+                   match(payload("udp", "dport"), 53),
+                   match(payload("ip", "daddr"), prefix("127.0.0.0/8"), "!="),
+                   {{"dnat", {{"family", "ip"}, {"addr", guard::kResolverIp}, {"port", 53}}}}});
+  }
   b.rule("output", {match(meta("oifname"), "lo"), nft::accept()});
+  // What the dns chain turned toward the guard: this hook still sees the route it had before.
+  if (!egress.domains.empty())
+    b.rule("output", {match(payload("ip", "daddr"), prefix("127.0.0.0/8")), nft::accept()});
   b.rule("output",
          {match({{"ct", {{"key", "state"}}}}, json::array({"established", "related"}), "in"),
           nft::accept()});
