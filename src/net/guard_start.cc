@@ -64,9 +64,7 @@ Result<> Attachment::start_guard(pid_t init, bool first, const nlohmann::json& r
 
 void Attachment::stop_guard() {
   if (!guard_) return;
-  ::kill(guard_->pid, SIGKILL);
-  while (::waitpid(guard_->pid, nullptr, 0) < 0 && errno == EINTR) {
-  }
+  process::stop(*guard_);
   guard_.reset();
 }
 

@@ -91,10 +91,8 @@ Result<Slirp> Slirp::start(pid_t init, const std::string& dir,
 }
 
 Slirp::~Slirp() {
-  if (!child_.pidfd) return;
-  ::syscall(SYS_pidfd_send_signal, child_.pidfd.get(), SIGKILL, nullptr, 0);
-  siginfo_t si{};
-  ::waitid(P_PIDFD, static_cast<id_t>(child_.pidfd.get()), &si, WEXITED);
+  if (!child_.pidfd) return;  // moved from
+  process::stop(child_);
   ::unlink(socket_.c_str());
 }
 

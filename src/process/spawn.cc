@@ -69,6 +69,15 @@ Result<Child> spawn(const std::vector<std::string>& argv, int stdin_fd, bool ses
   return c;
 }
 
+void stop(Child& c) {
+  if (c.pid <= 0) return;
+  ::kill(c.pid, SIGKILL);
+  while (::waitpid(c.pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  c.pid = -1;
+  c.pidfd.reset();
+}
+
 int run_quietly(const std::vector<std::string>& argv, int timeout_ms) {
   UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
   auto c = spawn(argv, null.get(), true);

@@ -24,6 +24,9 @@ struct Child {
 Result<Child> spawn(const std::vector<std::string>& argv, int stdin_fd, bool session,
                     int stderr_fd = -1, const std::vector<int>& pass = {});
 
+// Kills a helper that serves until told to stop (the egress guard, slirp4netns) and reaps it.
+void stop(Child& c);
+
 // Runs argv to completion (stdio on /dev/null) within timeout_ms, then kills its whole session;
 // its exit code, or -1.
 int run_quietly(const std::vector<std::string>& argv, int timeout_ms);
