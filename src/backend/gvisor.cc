@@ -1,33 +1,30 @@
 #include "backend/gvisor.h"
 
 #include <fcntl.h>
-#include <linux/close_range.h>
-#include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
+#include "backend/gvisor_paths.h"
 #include "backend/oci_bundle.h"
 #include "cgroup/manager.h"
 #include "container/root.h"
-#include "container/state.h"
 #include "plan/build.h"
-#include "process/monitor.h"
 #include "process/spawn.h"
+#include "util/clock.h"
 #include "util/fs.h"
 #include "util/log.h"
-#include "util/scope_exit.h"
 
 namespace nucleus::backend::gvisor {
 namespace {
-
-std::string gvisor_dir() {
-  return container::state_root() + "/gvisor";
-}
 
 int64_t mtime_of(const std::string& path) {
   struct stat st {};
@@ -47,7 +44,55 @@ std::string probe_platform(const std::string& runsc) {
   return "ptrace";
 }
 
+// runsc's record of the container says "running": its workload was started, and runsc's verbs
+// (kill, exec, pause, checkpoint) can reach it.
+bool recorded_running(const std::string& id) {
+  auto text = fs::read_file(fmt::format("{}/runsc/{}_sandbox:{}.state", gvisor_dir(), id, id));
+  if (!text) return false;
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  return j.is_object() && j.value("status", "") == "running";
+}
+
+// Waits until the sandbox runs; an error, with runsc reaped, when runsc exits first.
+Result<> await_running(const std::string& id, int watch, process::Launched& runsc) {
+  constexpr int kStartMs = 60000;
+  for (int64_t deadline = clock::monotonic_ms() + kStartMs;;) {
+    if (recorded_running(id)) return {};
+    int64_t left = deadline - clock::monotonic_ms();
+    pollfd fds[2] = {{watch, POLLIN, 0}, {runsc.pidfd.get(), POLLIN, 0}};
+    int n = left > 0 ? ::poll(fds, 2, static_cast<int>(std::min<int64_t>(left, 100))) : 0;
+    if (n < 0 && errno != EINTR) return fail_errno("poll");
+    if (fds[1].revents & POLLIN) break;
+    if (left <= 0) {
+      ::kill(runsc.pid, SIGKILL);
+      break;
+    }
+    char buf[4096];
+    while (::read(watch, buf, sizeof buf) > 0) {
+    }
+  }
+  int st = 0;
+  while (::waitpid(runsc.pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  return fail_invalid("the gVisor sandbox did not start (runsc {} {}); `nucleus run --debug` or "
+                      "the container's log shows runsc's error",
+                      WIFEXITED(st) ? "exited with" : "was killed by signal",
+                      WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
 }  // namespace
+
+std::string gvisor_dir() {
+  return container::state_root() + "/gvisor";
+}
+
+std::string bundle_dir(const std::string& id) {
+  return gvisor_dir() + "/" + id;
+}
+
+std::vector<std::string> runsc_verb(const std::string& runsc) {
+  return {runsc, "--root", gvisor_dir() + "/runsc"};
+}
 
 Result<std::string> find_runsc() {
   for (const char* path : {"/usr/bin/runsc", "/usr/local/bin/runsc", "/usr/sbin/runsc"}) {
@@ -75,74 +120,101 @@ Result<std::string> choose_platform(const std::string& runsc, const std::string&
   return chosen;
 }
 
-Result<int> run(const spec::Spec& s) {
+std::vector<std::string> Sandbox::command() const {
+  auto argv = runsc_verb(runsc);
+  argv.insert(argv.end(), {"--network", network, "--platform", platform});
+  return argv;
+}
+
+Result<Sandbox> prepare(const spec::Spec& s, const std::string& netns) {
   if (::geteuid() != 0) return fail_invalid("--runtime gvisor needs root here");
-  std::string runsc = TRY(find_runsc());
-  std::string platform = TRY(choose_platform(runsc, s.gvisor_platform));
+  Sandbox sb;
+  sb.id = s.id;
+  sb.runsc = TRY(find_runsc());
+  sb.platform = TRY(choose_platform(sb.runsc, s.gvisor_platform));
+  sb.network = !netns.empty() ? "sandbox"
+               : s.network.mode == spec::NetworkMode::kHost ? "host"
+                                                            : "none";
   TRY(fs::make_private_dir(container::state_root()));
   TRY(fs::make_private_dir(gvisor_dir()));
-  std::string runsc_root = gvisor_dir() + "/runsc", bundle = gvisor_dir() + "/" + s.id;
-  TRY(fs::make_private_dir(runsc_root));
-  log::debug("{:.2f} ms: runsc {} found, platform {}", log::elapsed_ms(), runsc, platform);
+  TRY(fs::make_private_dir(gvisor_dir() + "/runsc"));
+  log::debug("{:.2f} ms: runsc {} found, platform {}", log::elapsed_ms(), sb.runsc, sb.platform);
   auto plan = TRY(plan::build(s, plan::probe_host()));
-  log::debug("{:.2f} ms: plan built", log::elapsed_ms());
-  TRY(write_bundle(s, *plan, bundle));
+  sb.bundle = bundle_dir(s.id);
+  fs::remove_tree(sb.bundle);  // a restart's: each start gets a fresh root, as natively
+  TRY(write_bundle(s, *plan, sb.bundle, netns));
   log::debug("{:.2f} ms: bundle written", log::elapsed_ms());
-  bool runsc_finished = false;  // runsc run deletes its own sandbox when it ends by itself
-  ScopeExit cleanup([&] {
-    if (!runsc_finished) return collect(s.id);
-    cgroup::remove_in_every_hierarchy("/nucleus/" + s.id);
-    fs::remove_tree(bundle);
-  });
+  return sb;
+}
 
-  container::Store store(container::state_root());
-  TRY(process::block_forwarded_signals());
-  UniqueFd null;
-  if (!s.process.open_stdin) null.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  auto child = TRY(process::spawn({runsc, "--root", runsc_root, "--network", "none", "--platform",
-                                   platform, "run", "--bundle", bundle, s.id},
-                                  null ? null.get() : -1, false));
-  container::State st;
-  st.id = s.id;
-  st.name = s.name;
-  st.command = s.process.args;
-  st.created = st.started = static_cast<int64_t>(::time(nullptr));
-  st.status = "running";
-  st.monitor = container::ProcessId::self();
-  st.init = container::ProcessId::of(child.pid);
-  st.cgroup_path = s.cgroup_path;
-  bool registered = false;
-  ScopeExit unregister([&] {
-    if (registered) (void)store.remove(s.id);
-  });
-  if (auto r = store.create(st, {}, false); !r) {
-    ::kill(child.pid, SIGKILL);
-    ::waitpid(child.pid, nullptr, 0);
-    return fail(r.error());
+Result<process::Launched> launch(const Sandbox& sb, const int stdio[3],
+                                 const std::string& image_dir) {
+  auto argv = sb.command();
+  if (image_dir.empty()) {
+    argv.insert(argv.end(), {"run", "--bundle", sb.bundle, sb.id});
+  } else {
+    argv.insert(argv.end(), {"restore", "--image-path", image_dir, "--bundle", sb.bundle, sb.id});
   }
-  registered = true;
-  log::debug("{:.2f} ms: runsc started, state registered", log::elapsed_ms());
+  // Watched before runsc starts, so that no write of its state is missed.
+  UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  if (!watch) return fail_errno("inotify");
+  std::string runsc_root = gvisor_dir() + "/runsc";
+  if (::inotify_add_watch(watch.get(), runsc_root.c_str(),
+                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY) < 0)
+    return fail_errno("watch {}", runsc_root);
+  auto child = TRY(process::spawn(argv, {{stdio[0], stdio[1], stdio[2]}, false, {}}));
   process::Launched launched;
   launched.pid = child.pid;
   launched.pidfd = std::move(child.pidfd);
-  process::MonitorOptions mo;
-  mo.timeout_seconds = s.timeout_seconds;
-  // runsc does not pass signals on to the workload: `runsc kill` does.
-  mo.forward = [&](int sig) {
-    process::run_quietly({runsc, "--root", runsc_root, "kill", s.id, std::to_string(sig)}, 5000);
-  };
-  auto status = TRY(process::monitor(launched, mo, nullptr));
-  runsc_finished = !status.timed_out;
-  log::debug("{:.2f} ms: runsc exited with {}", log::elapsed_ms(), status.code);
-  return status.code;
+  TRY(await_running(sb.id, watch.get(), launched));
+  return launched;
+}
+
+Result<std::string> NetnsHolder::make() {
+  process::stop(child_);
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
+  UniqueFd r(p[0]), w(p[1]);
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno("fork");
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    char ok = ::unshare(CLONE_NEWNET) == 0 ? '1' : '0';
+    (void)!::write(w.get(), &ok, 1);
+    for (;;) ::pause();
+  }
+  child_.pid = pid;
+  child_.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  w.reset();
+  char ok = 0;
+  while (::read(r.get(), &ok, 1) < 0 && errno == EINTR) {
+  }
+  if (ok != '1') return fail_invalid("could not create a network namespace for the sandbox");
+  return fmt::format("/proc/{}/ns/net", pid);
+}
+
+Result<process::Launched> start(const spec::Spec& s, net::Attachment* network, const int stdio[3],
+                                NetnsHolder& netns, const std::string& image_dir) {
+  std::string path;
+  if (network) {
+    path = TRY(netns.make());
+    TRY(network->plug(netns.pid()));
+  }
+  auto sb = TRY(prepare(s, path));
+  return launch(sb, stdio, image_dir);
 }
 
 void collect(const std::string& id) {
-  std::string bundle = gvisor_dir() + "/" + id;
+  std::string bundle = bundle_dir(id);
   if (::access(bundle.c_str(), F_OK) != 0) return;
-  if (auto runsc = find_runsc())
-    process::run_quietly({*runsc, "--root", gvisor_dir() + "/runsc", "delete", "--force", id},
-                         10000);
+  if (auto runsc = find_runsc()) {
+    auto argv = runsc_verb(*runsc);
+    argv.insert(argv.end(), {"delete", "--force", id});
+    process::run_quietly(argv, 10000);
+  }
+  // What runsc leaves of a sandbox killed while it started.
+  for (const char* suffix : {"lock", "state"})
+    ::unlink(fmt::format("{}/runsc/{}_sandbox:{}.{}", gvisor_dir(), id, id, suffix).c_str());
   // runsc makes its cgroups in every hierarchy and leaves them (and the shared /nucleus parents)
   // when it is killed.
   cgroup::remove_in_every_hierarchy("/nucleus/" + id);

@@ -175,12 +175,11 @@ Result<> create(const MountOp& op, int rootfd, int ctxfd, int ctx_src) {
   }
 }
 
-json capabilities(const spec::Spec& s) {
+json capabilities(const spec::Process& p) {
   std::vector<std::string> caps;
-  for (int c : s.process.cap_keep)
-    caps.push_back(fmt::format("CAP_{}", security::capability_name(c)));
+  for (int c : p.cap_keep) caps.push_back(fmt::format("CAP_{}", security::capability_name(c)));
   json out = {{"bounding", caps}, {"effective", caps}, {"permitted", caps}};
-  if (s.process.user.uid != 0) out["ambient"] = caps;
+  if (p.user.uid != 0) out["ambient"] = caps;
   return out;
 }
 
@@ -198,11 +197,23 @@ json resources(const spec::Resources& r) {
 
 }  // namespace
 
-std::string oci_config(const spec::Spec& s, const plan::Plan& p, const std::string& root_path,
-                       const std::string& context_copy) {
+std::string process_config(const spec::Spec& s, const spec::Process& process) {
   json rlimits = json::array();
   for (const auto& r : s.rlimits)
     rlimits.push_back({{"type", rlimit_name(r.resource)}, {"soft", r.soft}, {"hard", r.hard}});
+  return json{{"terminal", process.terminal},
+              {"user", {{"uid", process.user.uid}, {"gid", process.user.gid}}},
+              {"args", process.args},
+              {"env", process.env},
+              {"cwd", process.cwd},
+              {"capabilities", capabilities(process)},
+              {"rlimits", rlimits},
+              {"noNewPrivileges", process.no_new_privileges}}
+      .dump();
+}
+
+std::string oci_config(const spec::Spec& s, const plan::Plan& p, const std::string& root_path,
+                       const std::string& context_copy, const std::string& netns) {
   json mounts = json::array(), masked = json::array(), readonly = json::array();
   for (const auto& op : p.mounts) {
     if (device_entry(op)) continue;
@@ -211,18 +222,15 @@ std::string oci_config(const spec::Spec& s, const plan::Plan& p, const std::stri
     if (json m = mount_of(op, context_copy); !m.is_null()) mounts.push_back(std::move(m));
   }
   json namespaces = json::array();
-  for (const char* ns : {"pid", "network", "ipc", "uts", "mount"})
-    namespaces.push_back({{"type", ns}});
+  for (const char* ns : {"pid", "network", "ipc", "uts", "mount"}) {
+    json entry = {{"type", ns}};
+    if (std::string_view(ns) == "network" && !netns.empty()) entry["path"] = netns;
+    // runsc --network host: the sandbox stays in the host's namespace.
+    if (std::string_view(ns) == "network" && s.network.mode == spec::NetworkMode::kHost) continue;
+    namespaces.push_back(entry);
+  }
   json config = {{"ociVersion", "1.0.2"},
-                 {"process",
-                  {{"terminal", s.process.terminal},
-                   {"user", {{"uid", s.process.user.uid}, {"gid", s.process.user.gid}}},
-                   {"args", s.process.args},
-                   {"env", s.process.env},
-                   {"cwd", s.process.cwd},
-                   {"capabilities", capabilities(s)},
-                   {"rlimits", rlimits},
-                   {"noNewPrivileges", s.process.no_new_privileges}}},
+                 {"process", json::parse(process_config(s, s.process))},
                  {"root", {{"path", root_path}, {"readonly", p.root_readonly}}},
                  {"hostname", s.hostname},
                  {"mounts", mounts},
@@ -235,7 +243,8 @@ std::string oci_config(const spec::Spec& s, const plan::Plan& p, const std::stri
   return config.dump(2) + "\n";
 }
 
-Result<> write_bundle(const spec::Spec& s, const plan::Plan& p, const std::string& bundle_dir) {
+Result<> write_bundle(const spec::Spec& s, const plan::Plan& p, const std::string& bundle_dir,
+                      const std::string& netns) {
   if (::mkdir(bundle_dir.c_str(), 0700) != 0) return fail_errno("create {}", bundle_dir);
   ScopeExit undo([&] { fs::remove_tree(bundle_dir); });
   UniqueFd bundle(::open(bundle_dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -267,7 +276,7 @@ Result<> write_bundle(const spec::Spec& s, const plan::Plan& p, const std::strin
   UniqueFd cfg(::openat(bundle.get(), "config.json",
                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!cfg) return fail_errno("create {}/config.json", bundle_dir);
-  TRY(write_all(cfg.get(), oci_config(s, p, root_path, context_copy), "config.json"));
+  TRY(write_all(cfg.get(), oci_config(s, p, root_path, context_copy, netns), "config.json"));
   undo.dismiss();
   return {};
 }

@@ -13,11 +13,16 @@
 namespace nucleus::backend {
 
 // Creates bundle_dir (0700, must not exist) with config.json and, for the agent root, rootfs/;
-// a context copy goes to context/. Nothing is followed through a symlink.
-Result<> write_bundle(const spec::Spec& s, const plan::Plan& p, const std::string& bundle_dir);
+// a context copy goes to context/. Nothing is followed through a symlink. netns: the network
+// namespace to join (bridge mode), or "" for a new one.
+Result<> write_bundle(const spec::Spec& s, const plan::Plan& p, const std::string& bundle_dir,
+                      const std::string& netns);
 
 // config.json alone (exposed for tests): root_path is the bundle's root directory.
 std::string oci_config(const spec::Spec& s, const plan::Plan& p, const std::string& root_path,
-                       const std::string& context_copy);
+                       const std::string& context_copy, const std::string& netns = "");
+
+// The "process" object of config.json (runsc exec --process takes the same).
+std::string process_config(const spec::Spec& s, const spec::Process& process);
 
 }  // namespace nucleus::backend

@@ -1,8 +1,10 @@
-// nucleus top CONTAINER: the processes in the container's cgroup, as the host sees them.
+// nucleus top CONTAINER: the processes in the container's cgroup, as the host sees them (under
+// gVisor: as the sandbox's kernel sees them, from `runsc ps`).
 #include <unistd.h>
 
 #include <cstdio>
 
+#include "backend/gvisor.h"
 #include "cgroup/live.h"
 #include "cli/common.h"
 #include "cli/verbs.h"
@@ -60,6 +62,12 @@ int top(int argc, char** argv) {
   const auto& [s, o] = *now;
   if (o.status != "running" && o.status != "paused")
     return report(Error::invalid("container {} is not running ({})", ref, o.status));
+  if (s.gvisor) {  // the host sees only the sandbox's own processes: ask its kernel
+    auto table = backend::gvisor::processes(*id);
+    if (!table) return report(table.error());
+    std::fputs(table->c_str(), stdout);
+    return 0;
+  }
   if (s.cgroup_path.empty())
     return report(Error::invalid("container {} has no cgroup to list", ref));
   std::printf("%-8s %-8s %-8s %-10s %s\n", "PID", "PPID", "UID", "TIME", "CMD");

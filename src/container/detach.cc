@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "backend/gvisor.h"
 #include "container/abort_point.h"
 #include "container/log_pump.h"
 #include "container/root.h"
@@ -110,6 +111,7 @@ State initial_state(const spec::Spec& s, const DetachOptions& o) {
   st.restart = o.restart;
   st.log_max_size = o.log_max_size;
   st.log_max_files = o.log_max_files;
+  st.gvisor = s.runtime == spec::Runtime::kGvisor;
   return st;
 }
 
@@ -144,15 +146,24 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
   ScopeExit forget([&] {
     if (!started) (void)store.remove(s.id);
   });
-  auto cg = TRY(make_cgroup(s));
+  bool gvisor = s.runtime == spec::Runtime::kGvisor;
+  // runsc makes the sandbox's cgroup itself (config.json's cgroupsPath).
+  std::unique_ptr<cgroup::Manager> cg;
+  if (!gvisor) cg = TRY(make_cgroup(s));
   ScopeExit cleanup([&] { destroy_cgroup(cg.get()); });
-  if (!cg)
+  if (!cg && !gvisor)
     TRY(store.modify(
         s.id, [](State& x) { x.cgroup_path.clear(); }, false));
   abort_point("cgroup");
   auto network = net::Attachment::for_spec(s, state_root());
+  backend::gvisor::NetnsHolder netns;
+  ScopeExit sandbox([&] {
+    if (gvisor) backend::gvisor::collect(s.id);
+  });
   auto release = [&] {
     destroy_cgroup(cg.get());
+    if (gvisor) backend::gvisor::collect(s.id);
+    netns.reset();
     network.reset();  // once no process of the container is left
   };
   LogWriter log(store.dir(s.id), o.log_max_size, o.log_max_files);
@@ -171,7 +182,10 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
       return {};
     };
     so.network = network.get();
-    auto child = start(s, cg.get(), so);
+    // A restored sandbox continues from its image; a restart begins anew.
+    auto child = gvisor ? backend::gvisor::start(s, network.get(), so.stdio, netns,
+                                                 started ? "" : o.restore_from)
+                        : start(s, cg.get(), so);
     if (!child && !started) return fail(child.error());
     if (!child) {
       (void)record_exit(store, s.id, child.error().exit_code, release);
@@ -243,8 +257,6 @@ Result<> read_report(int fd, const std::string& id) {
 }  // namespace
 
 Result<> run_detached(spec::Spec s, const DetachOptions& o) {
-  if (s.runtime != spec::Runtime::kNative)
-    return fail_invalid("--runtime gvisor runs in the foreground only, for now (no -d)");
   s.resources.accounting = true;
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");

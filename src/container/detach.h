@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "container/state.h"
 #include "spec/spec.h"
@@ -16,6 +17,7 @@ struct DetachOptions {
   RestartPolicy restart;
   uint64_t log_max_size = 0;
   int log_max_files = 0;
+  std::string restore_from;  // gVisor: a checkpoint's image directory to continue from
 };
 
 // Returns once the container runs (its ID registered, its command executed; the ID printed on

@@ -6,6 +6,7 @@
 
 #include <optional>
 
+#include "backend/gvisor.h"
 #include "cgroup/live.h"
 #include "container/abort_point.h"
 #include "plan/build.h"
@@ -44,6 +45,7 @@ Result<int> exec(const Store& store, const std::string& id, const spec::Process&
                  bool detach) {
   auto state = TRY(exec_target(store, id));
   auto s = TRY(load_spec(store, id));
+  if (state.gvisor) return backend::gvisor::exec(id, s, process, detach);
   s.process = process;
   UniqueFd init = TRY(state.init.open());
 

@@ -67,6 +67,7 @@ Result<State> wait_stopped(const Store& store, const std::string& id) {
 Result<> signal(const Store& store, const std::string& id, int sig) {
   auto s = TRY(running_state(store, id));
   UniqueFd init = TRY(s.init.open());
+  if (s.gvisor) return backend::gvisor::kill(id, sig);  // the workload, not `runsc run`
   return send(init.get(), sig);
 }
 
@@ -75,17 +76,30 @@ Result<State> stop(Store& store, const std::string& id, unsigned timeout_seconds
       id, [](State& x) { x.stop_requested = true; }, false));
   abort_point("stop");
   if (auto init = s.init.open()) {
-    if (s.cgroup_path.size() && cgroup::Live(cgroup::detect(), s.cgroup_path).frozen())
+    if (observe(s).status == "paused")
       TRY(pause(store, id, false));  // a frozen process cannot act on SIGTERM
-    TRY(send(init->get(), SIGTERM));
-    if (!await_exit(init->get(), static_cast<int>(timeout_seconds) * 1000))
-      TRY(send(init->get(), SIGKILL));
+    auto kill = [&](int sig) -> Result<> {
+      // A sandbox that runsc cannot signal ends with its `runsc run` (its monitor then
+      // deletes it).
+      if (s.gvisor && backend::gvisor::kill(id, sig)) return {};
+      return send(init->get(), s.gvisor ? SIGKILL : sig);
+    };
+    TRY(kill(SIGTERM));
+    if (!await_exit(init->get(), static_cast<int>(timeout_seconds) * 1000)) TRY(kill(SIGKILL));
   }
   return wait_stopped(store, id);
 }
 
-Result<> pause(const Store& store, const std::string& id, bool paused) {
+Result<> pause(Store& store, const std::string& id, bool paused) {
   auto s = TRY(running_state(store, id));
+  if (s.gvisor) {
+    // runsc stops the sandbox's tasks and clocks; the state says so (no freezer to read).
+    TRY(backend::gvisor::pause(id, paused));
+    TRY(store.modify(id, [&](State& x) {
+      if (x.status == "running" || x.status == "paused") x.status = paused ? "paused" : "running";
+    }));
+    return {};
+  }
   if (s.cgroup_path.empty())
     return fail_invalid("container {} has no cgroup to freeze", short_id(id));
   return cgroup::Live(cgroup::detect(), s.cgroup_path).freeze(paused);

@@ -16,7 +16,8 @@ Result<State> wait_stopped(const Store& store, const std::string& id);
 Result<> signal(const Store& store, const std::string& id, int sig);
 // SIGTERM, then SIGKILL after timeout_seconds; no restart afterwards. Returns the final state.
 Result<State> stop(Store& store, const std::string& id, unsigned timeout_seconds);
-Result<> pause(const Store& store, const std::string& id, bool paused);
+// Freezes (or thaws) the container: its cgroup, or under gVisor the sandbox (runsc pause).
+Result<> pause(Store& store, const std::string& id, bool paused);
 // Removes a stopped container; force kills a running one (and its monitor) first.
 Result<> remove(Store& store, const std::string& id, bool force);
 

@@ -101,11 +101,12 @@ std::string to_json(const State& s) {
       "{{\"id\":{},\"name\":{},\"command\":[{}],\"created\":{},\"status\":{},\"monitor\":{},"
       "\"init\":{},\"started\":{},\"finished\":{},\"exit_code\":{},\"cgroup_path\":{},\"ip\":{},"
       "\"detached\":{},\"auto_remove\":{},\"restart\":{{\"mode\":{},\"max_retries\":{}}},"
-      "\"restart_count\":{},\"stop_requested\":{},\"log_max_size\":{},\"log_max_files\":{}}}\n",
+      "\"restart_count\":{},\"stop_requested\":{},\"log_max_size\":{},\"log_max_files\":{},"
+      "\"gvisor\":{}}}\n",
       quote(s.id), quote(s.name), cmd, s.created, quote(s.status), pid_json(s.monitor),
       pid_json(s.init), s.started, s.finished, s.exit_code, quote(s.cgroup_path), quote(s.ip),
       s.detached, s.auto_remove, quote(s.restart.mode), s.restart.max_retries, s.restart_count,
-      s.stop_requested, s.log_max_size, s.log_max_files);
+      s.stop_requested, s.log_max_size, s.log_max_files, s.gvisor);
 }
 
 Result<State> from_json(std::string_view text) {
@@ -137,7 +138,9 @@ Result<State> from_json(std::string_view text) {
     s.stop_requested = j.value("stop_requested", false);
     s.log_max_size = j.value("log_max_size", uint64_t{0});
     s.log_max_files = j.value("log_max_files", 0);
-    static constexpr std::string_view kStatuses[] = {"created", "running", "restarting", "exited"};
+    s.gvisor = j.value("gvisor", false);
+    static constexpr std::string_view kStatuses[] = {"created", "running", "paused", "restarting",
+                                                      "exited"};
     if (std::find(std::begin(kStatuses), std::end(kStatuses), s.status) == std::end(kStatuses))
       return fail_invalid("unknown status '{}'", s.status);
     return s;

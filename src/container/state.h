@@ -38,7 +38,7 @@ struct State {
   std::string name;
   std::vector<std::string> command;
   int64_t created = 0;       // Unix seconds
-  std::string status;        // created | running | restarting | exited
+  std::string status;        // created | running | paused (gVisor) | restarting | exited
   ProcessId monitor;         // the nucleus process that owns the container
   ProcessId init;            // the container's init, while running
   int64_t started = 0;       // last start, Unix seconds
@@ -53,6 +53,7 @@ struct State {
   bool stop_requested = false;  // stop/rm: the monitor must not restart it
   uint64_t log_max_size = 0;    // bytes per log file before rotation
   int log_max_files = 0;
+  bool gvisor = false;  // --runtime gvisor: init is `runsc run`; verbs go through runsc
 };
 
 // What `ps` shows: the recorded status checked against the live processes.

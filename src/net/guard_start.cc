@@ -50,7 +50,7 @@ Result<> Attachment::start_guard(pid_t init, bool first, const nlohmann::json& r
       TRY(process::memfd_with(nlohmann::json{{"nftables", ruleset}}.dump(), "nucleus-egress"));
   auto child = TRY(process::spawn({TRY(nft::helper_path()), "--netns",
                                    fmt::format("/proc/{}/ns/net", init), "--guard", state_dir_},
-                                  policy.get(), true, write_end.get()));
+                                  {{policy.get(), -1, write_end.get()}, true, {}}));
   write_end.reset();
   guard_ = std::move(child);
   std::string line = first_line(read_end.get());

@@ -72,7 +72,7 @@ Result<Slirp> Slirp::start(pid_t init, const std::string& dir,
   s.child_ = TRY(process::spawn(
       {TRY(slirp_path()), "--configure", "--mtu=65520", "--disable-host-loopback", "--exit-fd=3",
        "--ready-fd=4", "--api-socket", s.socket_, std::to_string(init), "tap0"},
-      null.get(), true, null.get(), {exit_read.get(), ready_write.get()}));
+      {{null.get(), -1, null.get()}, true, {exit_read.get(), ready_write.get()}}));
   ready_write.reset();
   char c = 0;
   pollfd p{ready_read.get(), POLLIN, 0};

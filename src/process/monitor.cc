@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/log.h"
 
 #include <utility>
@@ -22,12 +23,6 @@ sigset_t make_forwarded() {
   sigemptyset(&s);
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) sigaddset(&s, sig);
   return s;
-}
-
-int64_t now_ms() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
 int status_code(const siginfo_t& si) {
@@ -55,18 +50,18 @@ Result<ExitStatus> monitor(Launched& child, const MonitorOptions& opts, IoPump* 
   ExitStatus st;
   std::function<void()> on_idle = opts.on_idle;
   int64_t deadline =
-      opts.timeout_seconds ? now_ms() + static_cast<int64_t>(opts.timeout_seconds) * 1000 : 0;
+      opts.timeout_seconds ? clock::monotonic_ms() + static_cast<int64_t>(opts.timeout_seconds) * 1000 : 0;
   for (;;) {
     pollfd fds[2 + IoPump::kSlots] = {{child.pidfd.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}};
     for (int i = 2; i < 2 + IoPump::kSlots; i++) fds[i] = {-1, 0, 0};
     if (io) io->poll_fds(&fds[2]);
     int wait_ms = -1;
-    if (deadline) wait_ms = static_cast<int>(std::max<int64_t>(0, deadline - now_ms()));
+    if (deadline) wait_ms = static_cast<int>(std::max<int64_t>(0, deadline - clock::monotonic_ms()));
     if (on_idle && (wait_ms < 0 || wait_ms > opts.idle_ms)) wait_ms = opts.idle_ms;
     int n = ::poll(fds, 2 + IoPump::kSlots, wait_ms);
     if (n == 0 && on_idle) std::exchange(on_idle, nullptr)();
     if (n < 0 && errno != EINTR) return fail_errno("poll");
-    if (deadline && now_ms() >= deadline && !st.timed_out) {
+    if (deadline && clock::monotonic_ms() >= deadline && !st.timed_out) {
       log::error("timeout: {}s passed, killing the sandbox", opts.timeout_seconds);
       ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
       st.timed_out = true;

@@ -40,18 +40,18 @@ Result<UniqueFd> memfd_with(std::string_view data, const char* name) {
   return fd;
 }
 
-Result<Child> spawn(const std::vector<std::string>& argv, int stdin_fd, bool session, int stderr_fd,
-                    const std::vector<int>& pass) {
+Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& o) {
+  const auto& pass = o.pass;
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork");
   if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (session) ::setsid();
-    if (stdin_fd >= 0) ::dup2(stdin_fd, 0);
-    if (stderr_fd >= 0) ::dup2(stderr_fd, 2);
+    if (o.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (o.session) ::setsid();
+    for (int fd = 0; fd <= 2; fd++)
+      if (o.stdio[fd] >= 0) ::dup2(o.stdio[fd], fd);
     // Out of the way first, so that moving one to 3 + i never overwrites another.
     int high[8];
     for (size_t i = 0; i < pass.size() && i < 8; i++) high[i] = ::fcntl(pass[i], F_DUPFD, 1024);
@@ -80,22 +80,34 @@ void stop(Child& c) {
 
 int run_quietly(const std::vector<std::string>& argv, int timeout_ms) {
   UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
-  auto c = spawn(argv, null.get(), true);
+  auto c = spawn(argv, {{null.get(), null.get(), null.get()}, true, {}});
   if (!c) return -1;
   return finish(*c, timeout_ms, true);
 }
 
+namespace {
+
+std::string read_back(int fd) {
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::pread(fd, buf, sizeof buf, static_cast<off_t>(text.size()))) > 0)
+    text.append(buf, static_cast<size_t>(n));
+  return text;
+}
+
+}  // namespace
+
 Result<Finished> run_with_input(const std::vector<std::string>& argv, std::string_view input,
                                 int timeout_ms) {
   UniqueFd in = TRY(memfd_with(input, "nucleus-input"));
+  UniqueFd out = TRY(memfd_with("", "nucleus-stdout"));
   UniqueFd err = TRY(memfd_with("", "nucleus-stderr"));
-  auto c = TRY(spawn(argv, in.get(), true, err.get()));
+  auto c = TRY(spawn(argv, {{in.get(), out.get(), err.get()}, true, {}}));
   Finished f;
   f.code = finish(c, timeout_ms, true);
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::pread(err.get(), buf, sizeof buf, static_cast<off_t>(f.err.size()))) > 0)
-    f.err.append(buf, static_cast<size_t>(n));
+  f.out = read_back(out.get());
+  f.err = read_back(err.get());
   return f;
 }
 

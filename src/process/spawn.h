@@ -19,10 +19,13 @@ struct Child {
   UniqueFd pidfd;
 };
 
-// stdin_fd / stderr_fd: -1 inherits ours. session: in a session of its own (killable as one).
-// pass: descriptors it gets as 3, 4, ... (every other one above 2 is closed).
-Result<Child> spawn(const std::vector<std::string>& argv, int stdin_fd, bool session,
-                    int stderr_fd = -1, const std::vector<int>& pass = {});
+struct SpawnOptions {
+  int stdio[3] = {-1, -1, -1};  // -1 inherits ours
+  bool session = false;         // in a session of its own (killable as one)
+  std::vector<int> pass;        // descriptors it gets as 3, 4, ... (every other one is closed)
+  bool die_with_parent = true;  // false: it may outlive us (a detached exec)
+};
+Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& o);
 
 // Kills a helper that serves until told to stop (the egress guard, slirp4netns) and reaps it.
 void stop(Child& c);
@@ -33,12 +36,13 @@ int run_quietly(const std::vector<std::string>& argv, int timeout_ms);
 
 struct Finished {
   int code = -1;    // exit code; -1 when killed or timed out
-  std::string err;  // what it wrote to stderr
+  std::string out;  // what it wrote to stdout
+  std::string err;  // and to stderr
 };
 // A sealed-size memfd holding `data`, positioned at its start: a helper's stdin of any size.
 Result<UniqueFd> memfd_with(std::string_view data, const char* name);
 
-// Runs argv with `input` on stdin (any size: a sealed memfd) and its stderr captured.
+// Runs argv with `input` on stdin (any size: a sealed memfd), its stdout and stderr captured.
 Result<Finished> run_with_input(const std::vector<std::string>& argv, std::string_view input,
                                 int timeout_ms);
 

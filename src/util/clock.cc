@@ -15,4 +15,10 @@ std::string now_rfc3339() {
                      t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec);
 }
 
+int64_t monotonic_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
 }  // namespace nucleus::clock

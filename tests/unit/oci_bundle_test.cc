@@ -79,7 +79,7 @@ TEST(OciBundle, MaterialisesTheRootAndRefusesAnExistingDir) {
   auto p = plan::build(s, host());
   ASSERT_TRUE(p) << p.error().what();
   std::string bundle = base + "/bundle";
-  ASSERT_TRUE(write_bundle(s, **p, bundle));
+  ASSERT_TRUE(write_bundle(s, **p, bundle, ""));
   EXPECT_TRUE(std::filesystem::is_regular_file(bundle + "/config.json"));
   EXPECT_TRUE(std::filesystem::is_directory(bundle + "/rootfs/usr"));
   EXPECT_TRUE(std::filesystem::is_directory(bundle + "/rootfs/context"));  // the mount point
@@ -91,7 +91,7 @@ TEST(OciBundle, MaterialisesTheRootAndRefusesAnExistingDir) {
   EXPECT_FALSE(std::filesystem::exists(bundle + "/rootfs/dev/null"));
   EXPECT_EQ(std::filesystem::status(bundle).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_all);
-  EXPECT_FALSE(write_bundle(s, **p, bundle));  // exists: refused, and left as it was
+  EXPECT_FALSE(write_bundle(s, **p, bundle, ""));  // exists: refused, and left as it was
   EXPECT_TRUE(std::filesystem::exists(bundle + "/config.json"));
   fs::remove_tree(bundle);
   EXPECT_FALSE(std::filesystem::exists(bundle));
