@@ -60,8 +60,8 @@ class NetnsHolder {
 Result<process::Launched> start(const spec::Spec& s, net::Attachment* network, const int stdio[3],
                                 NetnsHolder& netns, const std::string& image_dir = "");
 
-// A foreground run; the workload's exit code (128+N for signal N).
-Result<int> run(const spec::Spec& s);
+// A foreground run (or restore from image_dir); the workload's exit code (128+N for signal N).
+Result<int> run(const spec::Spec& s, const std::string& image_dir = "");
 
 // runsc's verbs on a running sandbox.
 Result<> kill(const std::string& id, int sig);

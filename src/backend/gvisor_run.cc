@@ -18,7 +18,7 @@
 
 namespace nucleus::backend::gvisor {
 
-Result<int> run(const spec::Spec& s) {
+Result<int> run(const spec::Spec& s, const std::string& image_dir) {
   container::Store store(container::state_root());
   auto network = net::Attachment::for_spec(s, container::state_root());
   NetnsHolder netns;
@@ -32,7 +32,7 @@ Result<int> run(const spec::Spec& s) {
   UniqueFd null;
   if (!s.process.open_stdin) null.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   const int stdio[3] = {null ? null.get() : -1, -1, -1};
-  auto child = TRY(start(s, network.get(), stdio, netns));
+  auto child = TRY(start(s, network.get(), stdio, netns, image_dir));
   container::State st;
   st.id = s.id;
   st.name = s.name;

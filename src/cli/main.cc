@@ -29,6 +29,8 @@ constexpr const char* kUsage =
     "  network create|ls|rm                  bridge networks for run --network NAME\n"
     "  events CONTAINER...                   egress denials of sandboxes, as JSON lines\n"
     "  update --egress-allow-domain NAME... CONTAINER   change a running sandbox's names\n"
+    "  checkpoint [--leave-running] -o DIR CONTAINER   save a running sandbox (gVisor)\n"
+    "  restore [-d] [--name NAME] -i DIR     continue a checkpointed sandbox as a new one\n"
     "  version                               print the version\n"
     "\n"
     "CONTAINER is a full ID, a unique ID prefix, or a name. --root DIR keeps the state in DIR\n"
@@ -44,7 +46,7 @@ int dispatch(const char* verb, int argc, char** argv) {
       {"run", run},     {"exec", exec}, {"ps", ps},     {"inspect", inspect}, {"logs", logs},
       {"wait", wait},   {"stop", stop}, {"kill", kill}, {"rm", rm},           {"top", top},
       {"stats", stats}, {"cp", cp},     {"gc", gc},     {"network", network},
-      {"events", events}, {"update", update},
+      {"events", events}, {"update", update}, {"checkpoint", checkpoint}, {"restore", restore},
   };
   for (const auto& v : kVerbs) {
     if (std::strcmp(verb, v.name) == 0) return v.fn(argc, argv);

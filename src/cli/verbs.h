@@ -20,6 +20,8 @@ int gc(int argc, char** argv);
 int network(int argc, char** argv);
 int events(int argc, char** argv);
 int update(int argc, char** argv);
+int checkpoint(int argc, char** argv);
+int restore(int argc, char** argv);
 int version();
 
 }  // namespace nucleus::cli

@@ -10,10 +10,6 @@
 #include "util/parse.h"
 
 namespace nucleus::spec {
-namespace {
-
-constexpr std::string_view kDefaultPath =
-    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 bool valid_name(std::string_view n) {
   if (n.empty() || n.size() > 128 || !std::isalnum(static_cast<unsigned char>(n[0]))) return false;
@@ -21,6 +17,11 @@ bool valid_name(std::string_view n) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
   });
 }
+
+namespace {
+
+constexpr std::string_view kDefaultPath =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 bool valid_hostname(std::string_view h) {
   if (h.empty() || h.size() > 64 || h.front() == '-' || h.front() == '.') return false;

@@ -58,6 +58,8 @@ Result<Spec> from_run_flags(const RunFlags& flags, const Caller& caller);
 Result<Network> parse_network(const RunFlags& flags, const Caller& caller);
 // A network's name: letters, digits, '_', '.', '-', starting with a letter or digit.
 bool valid_network_name(std::string_view name);
+// A container name: letters, digits, '_', '.', '-', starting with a letter or digit.
+bool valid_name(std::string_view name);
 // --egress-allow-domain patterns, checked, lower-cased and without duplicates.
 Result<std::vector<std::string>> parse_domains(const std::vector<std::string>& patterns);
 

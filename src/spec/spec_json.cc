@@ -75,7 +75,9 @@ std::string to_json(const Spec& s) {
                       {"security", s.security},
                       {"network", s.network},
                       {"timeout_seconds", s.timeout_seconds},
-                      {"cgroup_path", s.cgroup_path}};
+                      {"cgroup_path", s.cgroup_path},
+                      {"runtime", s.runtime == Runtime::kGvisor ? "gvisor" : "native"},
+                      {"gvisor_platform", s.gvisor_platform}};
   if (s.context) {
     j["context"] = {{"source", s.context->source},
                     {"mode", s.context->mode == ContextMode::kBind ? "bind" : "copy"}};
@@ -110,6 +112,11 @@ Result<Spec> spec_from_json(std::string_view text) {
     s.network = j.value("network", s.network);
     s.timeout_seconds = j.value("timeout_seconds", uint64_t{0});
     s.cgroup_path = j.value("cgroup_path", "");
+    std::string runtime = j.value("runtime", "native");
+    if (runtime != "native" && runtime != "gvisor")
+      return fail_invalid("corrupted spec: runtime '{}'", runtime);
+    s.runtime = runtime == "gvisor" ? Runtime::kGvisor : Runtime::kNative;
+    s.gvisor_platform = j.value("gvisor_platform", "");
     return s;
   } catch (const std::exception& e) {
     return fail_invalid("corrupted spec: {}", e.what());

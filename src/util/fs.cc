@@ -150,6 +150,23 @@ Result<UniqueFd> lock_file(const std::string& path) {
   return fd;
 }
 
+Result<std::vector<std::string>> list_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return fail_errno("open {}", dir);
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    ::close(fd);
+    return fail_errno("list {}", dir);
+  }
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(std::move(n));
+  }
+  ::closedir(d);
+  return names;
+}
+
 void remove_tree(const std::string& dir) {
   std::function<void(int, const char*)> remove_at = [&](int parent, const char* name) {
     UniqueFd fd(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "util/result.h"
@@ -42,6 +43,9 @@ Result<UniqueFd> lock_file(const std::string& path);
 
 // Removes a directory tree without following symlinks (best effort: what cannot go stays).
 void remove_tree(const std::string& dir);
+
+// The names in a directory (not "." and ".."), which must not be a symlink.
+Result<std::vector<std::string>> list_dir(const std::string& dir);
 
 // Lexically normalised absolute path ("/a/./b//c/" -> "/a/b/c"); ".." is refused.
 Result<std::string> normalize_abs(std::string_view path);

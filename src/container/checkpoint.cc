@@ -1,0 +1,142 @@
+#include "container/checkpoint.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "backend/gvisor.h"
+#include "checkpoint/criu.h"
+#include "checkpoint/integrity.h"
+#include "checkpoint/metadata.h"
+#include "container/detach.h"
+#include "container/exec.h"
+#include "container/lifecycle.h"
+#include "container/logfile.h"
+#include "container/root.h"
+#include "spec/spec_json.h"
+#include "util/fs.h"
+#include "util/scope_exit.h"
+
+#ifndef NUCLEUS_VERSION
+#define NUCLEUS_VERSION "0.0.0"
+#endif
+
+namespace nucleus::container {
+namespace {
+
+// The checkpoint directory: made here (0700), or an existing empty one; never a symlink.
+// Returns whether it was made here (and so is removed again on failure).
+Result<bool> prepare_dir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0700) == 0) return true;
+  if (errno != EEXIST) return fail_errno("create checkpoint directory {}", dir);
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) return fail_errno("{}", dir);
+  if (!S_ISDIR(st.st_mode)) return fail_invalid("{} exists and is not a directory", dir);
+  if (!TRY(fs::list_dir(dir)).empty()) return fail_invalid("{} is not empty: refusing to mix checkpoints", dir);
+  return false;
+}
+
+checkpoint::Metadata describe(const State& s, const spec::Spec& sp) {
+  checkpoint::Metadata m;
+  m.id = s.id;
+  m.name = s.name;
+  m.pid = s.init.pid;
+  m.command = s.command;
+  m.time = static_cast<int64_t>(::time(nullptr));
+  m.version = NUCLEUS_VERSION;
+  m.gvisor = s.gvisor;
+  m.rootless = sp.user_namespace;
+  m.cgroup_path = s.cgroup_path;
+  return m;
+}
+
+// The recorded limits as the new container's resources.
+void apply(const checkpoint::Limits& l, spec::Resources& r) {
+  r.memory = l.memory_max;
+  r.memory_swap.reset();
+  if (l.memory_max && l.swap_max) r.memory_swap = static_cast<int64_t>(*l.memory_max + *l.swap_max);
+  r.cpu_quota = l.cpu_quota;
+  r.cpu_period = l.cpu_period;
+  r.cpu_weight = l.cpu_weight;
+  r.pids = l.pids_max;
+  r.io.clear();
+  for (const auto& d : l.io) {
+    spec::IoLimit io;
+    io.device = d.device;
+    auto colon = d.device.find(':');
+    io.major = static_cast<uint32_t>(std::stoul(d.device.substr(0, colon)));
+    io.minor = static_cast<uint32_t>(std::stoul(d.device.substr(colon + 1)));
+    io.rbps = d.rbps.value_or(0), io.wbps = d.wbps.value_or(0);
+    io.riops = d.riops.value_or(0), io.wiops = d.wiops.value_or(0);
+    r.io.push_back(io);
+  }
+}
+
+Result<> native_unsupported() {
+  TRY(checkpoint::working_criu(state_root()));
+  return fail_invalid(
+      "checkpoints of native containers through CRIU are not implemented yet; run the "
+      "container with --runtime gvisor to checkpoint it");
+}
+
+}  // namespace
+
+Result<> checkpoint(Store& store, const std::string& id, const CheckpointOptions& o) {
+  auto [s, seen] = TRY(look(store, id));
+  if (seen.status != "running")
+    return fail_invalid("container {} is {}: checkpoint needs a running container",
+                        id.substr(0, 12), seen.status);
+  if (!s.gvisor) return native_unsupported();
+  auto sp = TRY(load_spec(store, id));
+  bool made = TRY(prepare_dir(o.dir));
+  bool done = false;
+  ScopeExit undo([&] {
+    if (done) return;
+    if (made) {
+      fs::remove_tree(o.dir);
+    } else if (auto names = fs::list_dir(o.dir)) {
+      for (const auto& n : *names) ::unlink((o.dir + "/" + n).c_str());
+    }
+  });
+  auto meta = describe(s, sp);
+  if (!s.cgroup_path.empty())  // read before runsc stops the sandbox and its cgroup goes
+    meta.limits = TRY(checkpoint::read(cgroup::detect(), s.cgroup_path));
+  if (!o.leave_running)  // the workload ends with its checkpoint: no restart
+    TRY(store.modify(id, [](State& x) { x.stop_requested = true; }));
+  ScopeExit keep([&] {
+    if (!done && !o.leave_running)
+      (void)store.modify(id, [](State& x) { x.stop_requested = false; });
+  });
+  TRY(backend::gvisor::checkpoint(id, o.dir, o.leave_running));
+  TRY(fs::write_atomic(o.dir, "spec.json", spec::to_json(sp), true));
+  TRY(checkpoint::write_metadata(o.dir, meta));
+  TRY(checkpoint::sign(o.dir, state_root()));
+  done = true;
+  if (!o.leave_running) TRY(wait_stopped(store, id));
+  return {};
+}
+
+Result<int> restore(const RestoreOptions& o) {
+  TRY(checkpoint::verify(o.dir, state_root()));
+  auto meta = TRY(checkpoint::load_metadata(o.dir));
+  if (!meta.gvisor) TRY(native_unsupported());
+  auto s = TRY(spec::spec_from_json(TRY(fs::read_file(o.dir + "/spec.json"))));
+  if (s.runtime != spec::Runtime::kGvisor)
+    return fail_invalid("checkpoint {}: its spec.json does not match its metadata", o.dir);
+  s.id = o.id;
+  s.name = o.name;
+  s.cgroup_path = "/nucleus/" + s.id;
+  if (meta.limits) apply(*meta.limits, s.resources);
+  if (!o.detach) return backend::gvisor::run(s, o.dir);
+  DetachOptions d;
+  d.restore_from = o.dir;
+  d.log_max_size = kDefaultLogMaxSize;
+  d.log_max_files = kDefaultLogMaxFiles;
+  TRY(run_detached(std::move(s), d));
+  return 0;
+}
+
+}  // namespace nucleus::container

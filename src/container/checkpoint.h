@@ -1,0 +1,28 @@
+// `nucleus checkpoint` and `nucleus restore`: a running container saved to a directory (the
+// runtime's images, spec.json, metadata.json, an HMAC) and continued from it as a new container.
+// gVisor sandboxes go through runsc checkpoint/restore; native ones need a working CRIU.
+#pragma once
+
+#include <string>
+
+#include "container/state.h"
+#include "util/result.h"
+
+namespace nucleus::container {
+
+struct CheckpointOptions {
+  std::string dir;  // created (0700), or an existing empty directory
+  bool leave_running = false;
+  bool tcp_established = false;
+};
+Result<> checkpoint(Store& store, const std::string& id, const CheckpointOptions& o);
+
+struct RestoreOptions {
+  std::string dir;
+  std::string id, name;  // the new container's
+  bool detach = false;
+};
+// Detached: returns 0 once it runs (its ID printed). Otherwise the workload's exit code.
+Result<int> restore(const RestoreOptions& o);
+
+}  // namespace nucleus::container
