@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <poll.h>
 #include <sys/inotify.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -78,6 +79,17 @@ Result<> await_running(const std::string& id, int watch, process::Launched& runs
                       "the container's log shows runsc's error",
                       WIFEXITED(st) ? "exited with" : "was killed by signal",
                       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
+// runsc releases before 2024 take a network namespace for the host's when
+// /proc/sys/net/core/rmem_default exists there, which it does in every namespace on kernels from
+// 6.x: they refuse to run in the namespace nucleus made for the sandbox. runsc gets a mount
+// namespace of its own where /proc/sys/net is an empty directory (the host's view is unchanged).
+void hide_net_sysctls() {
+  if (::unshare(CLONE_NEWNS) != 0) return;
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) return;
+  ::mount("tmpfs", "/proc/sys/net", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+          "size=4k,mode=555");
 }
 
 }  // namespace
@@ -162,7 +174,10 @@ Result<process::Launched> launch(const Sandbox& sb, const int stdio[3],
   if (::inotify_add_watch(watch.get(), runsc_root.c_str(),
                           IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY) < 0)
     return fail_errno("watch {}", runsc_root);
-  auto child = TRY(process::spawn(argv, {{stdio[0], stdio[1], stdio[2]}, false, {}}));
+  process::SpawnOptions so;
+  so.stdio[0] = stdio[0], so.stdio[1] = stdio[1], so.stdio[2] = stdio[2];
+  if (sb.network == "sandbox") so.before_exec = hide_net_sysctls;
+  auto child = TRY(process::spawn(argv, so));
   process::Launched launched;
   launched.pid = child.pid;
   launched.pidfd = std::move(child.pidfd);
@@ -179,6 +194,11 @@ Result<std::string> NetnsHolder::make() {
   if (pid < 0) return fail_errno("fork");
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    // Nothing of the parent's but the pipe (a monitor's report pipe held open would keep
+    // `run -d` waiting).
+    unsigned keep = static_cast<unsigned>(w.get());
+    if (keep > 0) ::syscall(SYS_close_range, 0u, keep - 1, 0);
+    ::syscall(SYS_close_range, keep + 1, ~0u, 0);
     char ok = ::unshare(CLONE_NEWNET) == 0 ? '1' : '0';
     (void)!::write(w.get(), &ok, 1);
     for (;;) ::pause();
@@ -197,6 +217,7 @@ Result<process::Launched> start(const spec::Spec& s, net::Attachment* network, c
                                 NetnsHolder& netns, const std::string& image_dir) {
   std::string path;
   if (network) {
+    TRY(fs::make_private_dir(container::state_root()));
     path = TRY(netns.make());
     TRY(network->plug(netns.pid()));
   }

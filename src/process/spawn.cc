@@ -60,6 +60,7 @@ Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& o)
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (o.before_exec) o.before_exec();
     ::execv(args[0], args.data());
     ::_exit(127);
   }

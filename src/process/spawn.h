@@ -24,6 +24,8 @@ struct SpawnOptions {
   bool session = false;         // in a session of its own (killable as one)
   std::vector<int> pass;        // descriptors it gets as 3, 4, ... (every other one is closed)
   bool die_with_parent = true;  // false: it may outlive us (a detached exec)
+  // Runs in the child just before exec (after fork: async-signal-safe calls only).
+  void (*before_exec)() = nullptr;
 };
 Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& o);
 
