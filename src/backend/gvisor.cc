@@ -1,9 +1,9 @@
 #include "backend/gvisor.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <poll.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -75,10 +75,11 @@ Result<> await_running(const std::string& id, int watch, process::Launched& runs
   int st = 0;
   while (::waitpid(runsc.pid, &st, 0) < 0 && errno == EINTR) {
   }
-  return fail_invalid("the gVisor sandbox did not start (runsc {} {}); `nucleus run --debug` or "
-                      "the container's log shows runsc's error",
-                      WIFEXITED(st) ? "exited with" : "was killed by signal",
-                      WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+  return fail_invalid(
+      "the gVisor sandbox did not start (runsc {} {}); `nucleus run --debug` or "
+      "the container's log shows runsc's error",
+      WIFEXITED(st) ? "exited with" : "was killed by signal",
+      WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
 // runsc releases before 2024 take a network namespace for the host's when
@@ -144,7 +145,7 @@ Result<Sandbox> prepare(const spec::Spec& s, const std::string& netns) {
   sb.id = s.id;
   sb.runsc = TRY(find_runsc());
   sb.platform = TRY(choose_platform(sb.runsc, s.gvisor_platform));
-  sb.network = !netns.empty() ? "sandbox"
+  sb.network = !netns.empty()                               ? "sandbox"
                : s.network.mode == spec::NetworkMode::kHost ? "host"
                                                             : "none";
   TRY(fs::make_private_dir(container::state_root()));

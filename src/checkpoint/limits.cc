@@ -65,8 +65,7 @@ std::optional<uint64_t> Limits::cpu_millicores() const {
 
 Result<> parse_cpu_max(std::string_view text, Limits& out) {
   auto f = parse::words(trimmed(text));
-  if (f.size() != 2)
-    return fail_invalid("cpu.max: want \"QUOTA PERIOD\", got '{}'", trimmed(text));
+  if (f.size() != 2) return fail_invalid("cpu.max: want \"QUOTA PERIOD\", got '{}'", trimmed(text));
   auto quota = TRY(max_or_number(f[0], "cpu.max"));
   auto period = parse::uint(f[1], 1, kMax);
   if (!period) return fail_invalid("cpu.max: period '{}' is not a nonzero number", f[1]);
@@ -135,8 +134,7 @@ Result<Limits> read_v1(const cgroup::Layout& layout, const std::string& path) {
   }
   if (auto shares = TRY(v1_value(layout, path, "cpu", "cpu.shares"))) {
     // The inverse of the v2 -> v1 conversion (2..262144 <- 1..10000); 1024 is the default.
-    if (*shares != 1024)
-      l.cpu_weight = 1 + (std::max<uint64_t>(*shares, 2) - 2) * 9999 / 262142;
+    if (*shares != 1024) l.cpu_weight = 1 + (std::max<uint64_t>(*shares, 2) - 2) * 9999 / 262142;
   }
   auto it = layout.v1.find("blkio");
   if (it != layout.v1.end()) {
@@ -155,7 +153,8 @@ Result<Limits> read_v1(const cgroup::Layout& layout, const std::string& path) {
         if (f.size() != 2 || !v) return fail_invalid("{}: bad line '{}'", file, line);
         auto at = std::find_if(l.io.begin(), l.io.end(),
                                [&](const IoMax& x) { return x.device == f[0]; });
-        if (at == l.io.end()) at = l.io.insert(l.io.end(), IoMax{std::string(f[0]), {}, {}, {}, {}});
+        if (at == l.io.end())
+          at = l.io.insert(l.io.end(), IoMax{std::string(f[0]), {}, {}, {}, {}});
         (*at).*field = *v;
       }
     }

@@ -57,7 +57,8 @@ Limits limits_from(const json& j) {
   l.pids_max = optional_from(j, "pids_max");
   for (const auto& d : j.value("io", json::array()))
     l.io.push_back({d.at("device").get<std::string>(), optional_from(d, "rbps"),
-                    optional_from(d, "wbps"), optional_from(d, "riops"), optional_from(d, "wiops")});
+                    optional_from(d, "wbps"), optional_from(d, "riops"),
+                    optional_from(d, "wiops")});
   return l;
 }
 
@@ -107,8 +108,7 @@ Result<> write_metadata(const std::string& dir, const Metadata& m) {
       return fail_invalid("{}/{} is a symlink: refusing to write through it", dir, kTemp);
     if (::unlinkat(d.get(), kTemp, 0) != 0) return fail_errno("remove stale {}/{}", dir, kTemp);
   }
-  UniqueFd fd(
-      ::openat(d.get(), kTemp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd fd(::openat(d.get(), kTemp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) return fail_errno("create {}/{}", dir, kTemp);
   std::string text = to_json(m);
   if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))

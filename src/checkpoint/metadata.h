@@ -21,8 +21,8 @@ struct Metadata {
   int64_t time = 0;  // Unix seconds
   std::string version;
   bool gvisor = false, rootless = false;
-  std::string cgroup_path;        // empty in metadata from before it was recorded
-  std::optional<Limits> limits;   // likewise
+  std::string cgroup_path;       // empty in metadata from before it was recorded
+  std::optional<Limits> limits;  // likewise
 };
 
 std::string to_json(const Metadata& m);

@@ -35,7 +35,8 @@ Result<bool> prepare_dir(const std::string& dir) {
   struct stat st {};
   if (::lstat(dir.c_str(), &st) != 0) return fail_errno("{}", dir);
   if (!S_ISDIR(st.st_mode)) return fail_invalid("{} exists and is not a directory", dir);
-  if (!TRY(fs::list_dir(dir)).empty()) return fail_invalid("{} is not empty: refusing to mix checkpoints", dir);
+  if (!TRY(fs::list_dir(dir)).empty())
+    return fail_invalid("{} is not empty: refusing to mix checkpoints", dir);
   return false;
 }
 
@@ -90,6 +91,10 @@ Result<> checkpoint(Store& store, const std::string& id, const CheckpointOptions
     return fail_invalid("container {} is {}: checkpoint needs a running container",
                         id.substr(0, 12), seen.status);
   if (!s.gvisor) return native_unsupported();
+  if (o.leave_running)
+    return fail_invalid(
+        "--leave-running is not supported with gVisor yet: runsc's own (Debian 12's release) "
+        "kills the sandbox; checkpoint it, then restore it");
   auto sp = TRY(load_spec(store, id));
   bool made = TRY(prepare_dir(o.dir));
   bool done = false;

@@ -140,7 +140,7 @@ Result<State> from_json(std::string_view text) {
     s.log_max_files = j.value("log_max_files", 0);
     s.gvisor = j.value("gvisor", false);
     static constexpr std::string_view kStatuses[] = {"created", "running", "paused", "restarting",
-                                                      "exited"};
+                                                     "exited"};
     if (std::find(std::begin(kStatuses), std::end(kStatuses), s.status) == std::end(kStatuses))
       return fail_invalid("unknown status '{}'", s.status);
     return s;

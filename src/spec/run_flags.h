@@ -33,9 +33,9 @@ struct RunFlags {
   std::string network = "none";  // none | host | bridge | a network's name
   bool allow_host_network = false;
   std::vector<std::string> dns, add_hosts;
-  std::vector<std::string> egress_allow;  // CIDR[:PORT[,PORT...]]
+  std::vector<std::string> egress_allow;          // CIDR[:PORT[,PORT...]]
   std::vector<std::string> egress_allow_domains;  // NAME or *.NAME
-  std::vector<std::string> publish;       // [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]
+  std::vector<std::string> publish;               // [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]
   bool egress_deny_all = false;
 };
 

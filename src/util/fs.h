@@ -5,8 +5,8 @@
 #include <sys/types.h>
 
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "util/result.h"
 #include "util/unique_fd.h"

@@ -240,9 +240,12 @@ HostState HostState::capture() {
       if (c.is_directory()) s.cgroups.insert(c.path().string());
   }
   std::error_code ec;
+  static const std::set<std::string> kept_by_design = {".lock", "platform", "checkpoint.key",
+                                                       "criu-check"};
   for (auto& e : std::filesystem::recursive_directory_iterator("/run/nucleus", ec))
-    // The names lock and the probed gVisor platform stay by design.
-    if (!e.is_directory() && e.path().filename() != ".lock" && e.path().filename() != "platform")
+    // The names lock, the probed gVisor platform, the checkpoint key and the cached `criu
+    // check` stay by design.
+    if (!e.is_directory() && !kept_by_design.count(e.path().filename().string()))
       s.state_files.insert(e.path().string());
   DIR* d = opendir("/proc");
   while (dirent* e = d ? readdir(d) : nullptr) {

@@ -1,0 +1,202 @@
+// Detached gVisor sandboxes: the lifecycle verbs through runsc, checkpoint and restore, and a
+// clean host afterwards (IntegrationTest checks cgroups, state files and processes).
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "gvisor.h"
+
+namespace nucleus::testing {
+namespace {
+
+// A counter that writes its value to /tmp/count and the log every 100 ms.
+const std::vector<std::string> kCounter = {
+    "--", "sh", "-c",
+    "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; echo tick $i; "
+    "sleep 0.1; done"};
+
+std::vector<std::string> with(std::vector<std::string> flags, const std::vector<std::string>& cmd) {
+  flags.insert(flags.end(), cmd.begin(), cmd.end());
+  return flags;
+}
+
+std::string start_gv(const std::vector<std::string>& args) {
+  return start(with({"--runtime", "gvisor"}, args));
+}
+
+std::string status_of(const std::string& ref) {
+  auto j = nlohmann::json::parse(run({"inspect", ref}).out);
+  return j[0]["state"]["status"];
+}
+
+long count_in(const std::string& ref) {
+  RunResult r = run({"exec", ref, "cat", "/tmp/count"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  return std::atol(r.out.c_str());
+}
+
+void wait_for_count(const std::string& ref, long at_least) {
+  for (int i = 0; i < 100 && count_in(ref) < at_least; i++) usleep(50000);
+}
+
+TEST_F(Gvisor, DetachedLifecycleThroughRunsc) {
+  std::string id = start_gv(with({"--name", "gv-life", "--memory", "128m"}, kCounter));
+  // run -d returns once the sandbox runs: the verbs that follow find it at once.
+  EXPECT_EQ(status_of("gv-life"), "running");
+  wait_for_count("gv-life", 3);
+  EXPECT_NE(run({"logs", "gv-life"}).out.find("tick 2\n"), std::string::npos);
+  EXPECT_EQ(run({"exec", "gv-life", "sh", "-c", "exit 3"}).code, 3);
+  RunOptions in;
+  in.stdin_data = "through stdin\n";
+  in.pass_stdin = true;
+  EXPECT_EQ(run({"exec", "-i", "gv-life", "cat"}, in).out, "through stdin\n");
+  // exec gets the container's identity and policy: no capabilities, its environment.
+  EXPECT_EQ(
+      run({"exec", "-e", "X=1", "gv-life", "sh", "-c", "echo $X; grep CapEff /proc/self/status"})
+          .out,
+      "1\nCapEff:\t0000000000000000\n");
+  EXPECT_EQ(run({"exec", "-d", "gv-life", "sleep", "30"}).code, 0);
+  // top asks the sandbox's kernel: its own PIDs, the workload's commands.
+  std::string top;
+  for (int i = 0; i < 50 && top.find("sleep") == std::string::npos; i++) {
+    top = run({"top", "gv-life"}).out;
+    usleep(50000);
+  }
+  EXPECT_NE(top.find(" 1 "), std::string::npos) << top;
+  EXPECT_NE(top.find("sleep"), std::string::npos) << top;
+  auto stats =
+      nlohmann::json::parse(run({"stats", "--no-stream", "--format", "json", "gv-life"}).out);
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_GT(stats[0]["memory_usage"].get<uint64_t>(), 0u);
+  EXPECT_EQ(stats[0]["memory_limit"].get<uint64_t>(), 128u << 20);
+
+  EXPECT_EQ(run({"pause", "gv-life"}).code, 0);
+  EXPECT_EQ(status_of("gv-life"), "paused");
+  RunResult refused = run({"exec", "gv-life", "true"});
+  EXPECT_EQ(refused.code, 125);
+  EXPECT_NE(refused.err.find("paused"), std::string::npos) << refused.err;
+  EXPECT_EQ(run({"unpause", "gv-life"}).code, 0);
+  EXPECT_EQ(status_of("gv-life"), "running");
+
+  EXPECT_EQ(run({"kill", "-s", "USR1", "gv-life"}).code, 0);  // the workload, not runsc
+  EXPECT_EQ(trim(run({"wait", "gv-life"}).out), std::to_string(128 + SIGUSR1));
+  EXPECT_EQ(run({"rm", "gv-life"}).code, 0);
+  EXPECT_FALSE(std::filesystem::exists("/run/nucleus/gvisor/" + id));
+}
+
+TEST_F(Gvisor, StopSendsTermThenKill) {
+  start_gv({"--name", "gv-term", "--", "sh", "-c",
+            "trap 'echo got-term; exit 42' TERM; while true; do sleep 0.1; done"});
+  EXPECT_EQ(run({"stop", "gv-term"}).code, 0);
+  EXPECT_EQ(status_of("gv-term"), "exited");
+  EXPECT_NE(run({"logs", "gv-term"}).out.find("got-term"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(run({"inspect", "gv-term"}).out)[0]["state"]["exit_code"], 42);
+  start_gv(
+      {"--name", "gv-stubborn", "--", "sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"});
+  EXPECT_EQ(run({"stop", "-t", "1", "gv-stubborn"}).code, 0);
+  EXPECT_EQ(nlohmann::json::parse(run({"inspect", "gv-stubborn"}).out)[0]["state"]["exit_code"],
+            137);
+  EXPECT_EQ(run({"rm", "gv-term", "gv-stubborn"}).code, 0);
+}
+
+TEST_F(Gvisor, ForcedRemovalOfAPausedSandbox) {
+  start_gv({"--name", "gv-paused", "--", "sleep", "100"});
+  EXPECT_EQ(run({"pause", "gv-paused"}).code, 0);
+  EXPECT_EQ(run({"rm", "gv-paused"}).code, 125);  // running: refused without -f
+  EXPECT_EQ(run({"rm", "-f", "gv-paused"}).code, 0);
+  EXPECT_EQ(run({"ps", "-a", "-q"}).out, "");
+}
+
+TEST_F(Gvisor, CheckpointAndRestoreContinueTheCounter) {
+  TempDir dir;
+  std::string images = dir.path() + "/ck";
+  start_gv(with({"--name", "gv-ck", "--memory", "96m", "--pids", "1000"}, kCounter));
+  wait_for_count("gv-ck", 10);
+  EXPECT_EQ(run({"checkpoint", "-o", images, "gv-ck"}).code, 0);
+  EXPECT_EQ(status_of("gv-ck"), "exited");  // it stops with its checkpoint, without a restart
+  struct stat st {};
+  ASSERT_EQ(stat(images.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  std::ifstream mf(images + "/metadata.json");
+  auto meta = nlohmann::json::parse(mf);
+  EXPECT_EQ(meta["name"], "gv-ck");
+  EXPECT_TRUE(meta["gvisor"].get<bool>());
+  EXPECT_EQ(meta["limits"]["memory_max"], 96u << 20);
+  EXPECT_EQ(meta["limits"]["pids_max"], 1000);
+
+  RunResult restored = run({"restore", "-d", "--name", "gv-ck2", "-i", images});
+  ASSERT_EQ(restored.code, 0) << restored.err;
+  // The restored counter goes on from where it was (>= 10), it does not start again at 1.
+  long after = count_in("gv-ck2");
+  EXPECT_GE(after, 10) << "restarted instead of restored";
+  wait_for_count("gv-ck2", after + 2);
+  EXPECT_GT(count_in("gv-ck2"), after);
+  auto stats =
+      nlohmann::json::parse(run({"stats", "--no-stream", "--format", "json", "gv-ck2"}).out);
+  EXPECT_EQ(stats[0]["memory_limit"].get<uint64_t>(), 96u << 20);  // the recorded limits
+
+  // runsc's --leave-running kills the sandbox: refused, and the container goes on.
+  std::string again = dir.path() + "/ck2";
+  EXPECT_EQ(run({"checkpoint", "--leave-running", "-o", again, "gv-ck2"}).code, 125);
+  EXPECT_FALSE(std::filesystem::exists(again));
+  EXPECT_EQ(status_of("gv-ck2"), "running");
+  EXPECT_EQ(run({"rm", "-f", "gv-ck", "gv-ck2"}).code, 0);
+}
+
+TEST_F(Gvisor, ATamperedCheckpointIsRefused) {
+  TempDir dir;
+  std::string images = dir.path() + "/ck";
+  start_gv({"--name", "gv-tamper", "--", "sleep", "100"});
+  ASSERT_EQ(run({"checkpoint", "-o", images, "gv-tamper"}).code, 0);
+  EXPECT_EQ(run({"rm", "gv-tamper"}).code, 0);
+  {
+    std::fstream img(images + "/checkpoint.img", std::ios::in | std::ios::out | std::ios::binary);
+    img.seekp(1000);
+    img.put('\x5a');
+  }
+  RunResult r = run({"restore", "-d", "-i", images});
+  EXPECT_EQ(r.code, 125);
+  EXPECT_NE(r.err.find("HMAC"), std::string::npos) << r.err;
+  std::filesystem::remove(images + "/checkpoint.hmac");
+  r = run({"restore", "-i", images});
+  EXPECT_EQ(r.code, 125);
+  EXPECT_NE(r.err.find("not signed"), std::string::npos) << r.err;
+  EXPECT_EQ(run({"ps", "-a", "-q"}).out, "");
+}
+
+TEST_F(Gvisor, CheckpointBadInput) {
+  TempDir dir;
+  start_gv({"--name", "gv-bad", "--", "sleep", "100"});
+  std::string busy = dir.path() + "/busy";
+  std::filesystem::create_directory(busy);
+  dir.file("busy/keep", "mine");
+  EXPECT_EQ(run({"checkpoint", "-o", busy, "gv-bad"}).code, 125);  // not empty: refused
+  EXPECT_EQ(std::filesystem::directory_iterator(busy)->path().filename(), "keep");
+  std::string link = dir.path() + "/link";
+  std::filesystem::create_directory_symlink(dir.path() + "/elsewhere", link);
+  EXPECT_EQ(run({"checkpoint", "-o", link, "gv-bad"}).code, 125);  // a symlink: refused
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/elsewhere"));
+  EXPECT_EQ(run({"checkpoint", "-o", dir.path() + "/x", "nosuch"}).code, 125);
+  EXPECT_EQ(run({"restore", "-i", dir.path() + "/missing"}).code, 125);
+  EXPECT_EQ(status_of("gv-bad"), "running");  // none of it touched the container
+  EXPECT_EQ(run({"rm", "-f", "gv-bad"}).code, 0);
+}
+
+class NativeCheckpoint : public IntegrationTest {};
+
+TEST_F(NativeCheckpoint, SaysWhatItNeeds) {
+  TempDir dir;
+  std::string id = start({"--name", "native-ck", "--", "sleep", "100"});
+  RunResult r = run({"checkpoint", "-o", dir.path() + "/ck", "native-ck"});
+  EXPECT_EQ(r.code, 125);
+  EXPECT_NE(r.err.find("CRIU"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/ck"));
+  EXPECT_EQ(status_of("native-ck"), "running");
+  EXPECT_EQ(run({"rm", "-f", "native-ck"}).code, 0);
+}
+
+}  // namespace
+}  // namespace nucleus::testing
