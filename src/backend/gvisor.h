@@ -73,6 +73,12 @@ Result<int> exec(const std::string& id, const spec::Spec& s, const spec::Process
 Result<std::string> processes(const std::string& id);
 Result<> checkpoint(const std::string& id, const std::string& image_dir, bool leave_running);
 
+// nucleus cp through runsc exec (tar in, cat out): see gvisor_copy.cc.
+Result<> copy_in(const std::string& id, const spec::Spec& s, const std::string& host_src,
+                 const std::string& container_dst);
+Result<> copy_out(const std::string& id, const spec::Spec& s, const std::string& container_src,
+                  const std::string& host_dst);
+
 // The bundle and runsc state of a sandbox that is over, or whose nucleus is gone (rm, gc).
 void collect(const std::string& id);
 

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <climits>
+#include <optional>
 
+#include "backend/gvisor.h"
+#include "container/exec.h"
 #include "util/log.h"
 
 namespace nucleus::container {
@@ -159,8 +162,20 @@ Result<> copy(Place& src, Place& dst) {
 
 }  // namespace
 
+// Under gVisor, /proc/<init>/root is runsc's view (the host's): the copy goes through runsc.
+Result<std::optional<spec::Spec>> gvisor_spec(const Store& store, const std::string& id) {
+  auto [s, o] = TRY(look(store, id));
+  if (!s.gvisor) return std::optional<spec::Spec>();
+  if (o.status != "running")
+    return fail_invalid("container {} is {}: cp into a gVisor container needs it running",
+                        id.substr(0, 12), o.status);
+  return std::optional<spec::Spec>(TRY(load_spec(store, id)));
+}
+
 Result<> copy_in(const Store& store, const std::string& id, const std::string& host_src,
                  const std::string& container_dst) {
+  if (auto s = TRY(gvisor_spec(store, id)))
+    return backend::gvisor::copy_in(id, *s, host_src, container_dst);
   UniqueFd root = TRY(container_root(store, id));
   Place src = TRY(host_place(host_src));
   Place dst = TRY(container_place(root.get(), container_dst, id));
@@ -169,6 +184,8 @@ Result<> copy_in(const Store& store, const std::string& id, const std::string& h
 
 Result<> copy_out(const Store& store, const std::string& id, const std::string& container_src,
                   const std::string& host_dst) {
+  if (auto s = TRY(gvisor_spec(store, id)))
+    return backend::gvisor::copy_out(id, *s, container_src, host_dst);
   UniqueFd root = TRY(container_root(store, id));
   Place src = TRY(container_place(root.get(), container_src, id));
   Place dst = TRY(host_place(host_dst));

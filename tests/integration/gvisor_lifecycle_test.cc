@@ -185,6 +185,42 @@ TEST_F(Gvisor, CheckpointBadInput) {
   EXPECT_EQ(run({"rm", "-f", "gv-bad"}).code, 0);
 }
 
+TEST_F(Gvisor, CopyInAndOutThroughTheSandbox) {
+  TempDir host;
+  host.file("tree/a.txt", "one\n");
+  host.file("tree/sub/b.txt", "two\n");
+  start_gv({"--name", "gv-cp", "--", "sleep", "100"});
+  // The sandbox's /tmp is its own memory: a copy that went through the host's paths (runsc's
+  // view) would land on the host instead.
+  std::string unique = "/tmp/nucleus-gv-cp-" + std::to_string(getpid());
+  EXPECT_EQ(run({"cp", host.path() + "/tree", "gv-cp:" + unique}).code, 0);
+  EXPECT_FALSE(std::filesystem::exists(unique)) << "copied onto the host";
+  EXPECT_EQ(run({"cp", host.path() + "/tree/a.txt", "gv-cp:/tmp/"}).code, 0);
+  EXPECT_EQ(
+      run({"exec", "gv-cp", "cat", unique + "/a.txt", unique + "/sub/b.txt", "/tmp/a.txt"}).out,
+      "one\ntwo\none\n");
+  std::string out = host.path() + "/out";
+  std::filesystem::create_directory(out);
+  EXPECT_EQ(run({"exec", "gv-cp", "sh", "-c", "echo made inside > /tmp/made"}).code, 0);
+  EXPECT_EQ(run({"cp", "gv-cp:/tmp/made", out}).code, 0);
+  std::ifstream made(out + "/made");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(made)), {}), "made inside\n");
+  struct stat st {};
+  ASSERT_EQ(stat((out + "/made").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u);  // the caller's, not the sandbox's user
+  // Refused, and nothing written: through a symlink, a directory out, a missing file.
+  std::filesystem::create_symlink(host.path() + "/victim", out + "/link");
+  EXPECT_EQ(run({"cp", "gv-cp:/tmp/made", out + "/link"}).code, 125);
+  EXPECT_FALSE(std::filesystem::exists(host.path() + "/victim"));
+  EXPECT_EQ(run({"cp", "gv-cp:" + unique, out + "/tree"}).code, 125);
+  EXPECT_EQ(run({"cp", "gv-cp:/tmp/missing", out}).code, 125);
+  EXPECT_EQ(run({"cp", host.path() + "/missing", "gv-cp:/tmp/x"}).code, 125);
+  size_t entries = 0;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(out)) entries++;
+  EXPECT_EQ(entries, 2u);  // made and link: no temp file left
+  EXPECT_EQ(run({"rm", "-f", "gv-cp"}).code, 0);
+}
+
 class NativeCheckpoint : public IntegrationTest {};
 
 TEST_F(NativeCheckpoint, SaysWhatItNeeds) {
