@@ -2,6 +2,7 @@
 // signals through `runsc kill`, and removes the sandbox, its cgroups and its bundle at the end.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,11 +13,31 @@
 #include "container/root.h"
 #include "container/state.h"
 #include "process/monitor.h"
+#include "process/stream_pump.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/scope_exit.h"
 
+#include <optional>
+
 namespace nucleus::backend::gvisor {
+namespace {
+
+bool regular_file(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+Result<> make_pipe(UniqueFd& r, UniqueFd& w) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
+  r.reset(p[0]);
+  w.reset(p[1]);
+  ::fcntl(r.get(), F_SETFL, O_NONBLOCK);
+  return {};
+}
+
+}  // namespace
 
 Result<int> run(const spec::Spec& s, const std::string& image_dir) {
   container::Store store(container::state_root());
@@ -31,8 +52,19 @@ Result<int> run(const spec::Spec& s, const std::string& image_dir) {
   TRY(process::block_forwarded_signals());
   UniqueFd null;
   if (!s.process.open_stdin) null.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  const int stdio[3] = {null ? null.get() : -1, -1, -1};
+  int stdio[3] = {null ? null.get() : -1, -1, -1};
+  // The sandbox writes a regular file given as stdout and stderr at an offset of each own, so
+  // that `> file 2>&1` loses output: it gets pipes, which nucleus copies out.
+  UniqueFd out_r, out_w, err_r, err_w;
+  std::optional<process::StreamPump> relay;
+  if (regular_file(1) || regular_file(2)) {
+    TRY(make_pipe(out_r, out_w));
+    TRY(make_pipe(err_r, err_w));
+    stdio[1] = out_w.get(), stdio[2] = err_w.get();
+    relay.emplace(out_r.get(), err_r.get(), process::to_own_stdio());
+  }
   auto child = TRY(start(s, network.get(), stdio, netns, image_dir));
+  out_w.reset(), err_w.reset();
   container::State st;
   st.id = s.id;
   st.name = s.name;
@@ -59,7 +91,7 @@ Result<int> run(const spec::Spec& s, const std::string& image_dir) {
   mo.timeout_seconds = s.timeout_seconds;
   // runsc does not pass signals on to the workload: `runsc kill` does.
   mo.forward = [&](int sig) { (void)kill(s.id, sig); };
-  auto status = TRY(process::monitor(child, mo, nullptr));
+  auto status = TRY(process::monitor(child, mo, relay ? &*relay : nullptr));
   runsc_finished = !status.timed_out;
   log::debug("{:.2f} ms: runsc exited with {}", log::elapsed_ms(), status.code);
   return status.code;

@@ -11,11 +11,12 @@
 
 #include "backend/gvisor.h"
 #include "container/abort_point.h"
-#include "container/log_pump.h"
+#include "container/logfile.h"
 #include "container/root.h"
 #include "container/start.h"
 #include "process/child.h"
 #include "process/monitor.h"
+#include "process/stream_pump.h"
 #include "spec/spec_json.h"
 #include "util/memory.h"
 #include "util/scope_exit.h"
@@ -208,7 +209,10 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
       abort_point("started");
     }
     int out = child->pty_master ? child->pty_master.get() : pipes.out_r.get();
-    LogPump pump(log, out, child->pty_master ? -1 : pipes.err_r.get());
+    process::StreamPump pump(out, child->pty_master ? -1 : pipes.err_r.get(),
+                             [&](int stream, std::string_view data) {
+                               log.write(stream == 1 ? "stdout" : "stderr", data);
+                             });
     process::MonitorOptions mo;
     mo.timeout_seconds = s.timeout_seconds;
     mo.on_idle = memory::release_startup_pages;  // an idle monitor keeps only its loop resident

@@ -69,6 +69,21 @@ TEST_F(Gvisor, SignalsAndTimeout) {
   EXPECT_EQ(run(gv({"--timeout", "1", "--", "sleep", "30"})).code, 137);
 }
 
+TEST_F(Gvisor, OutputToARegularFileKeepsEveryLine) {
+  // runsc writes a file given as stdout and stderr at separate offsets: nucleus relays instead.
+  TempDir dir;
+  std::string file = dir.path() + "/out.txt";
+  std::string cmd = std::string(NUCLEUS_BIN) +
+                    " run --runtime gvisor -- sh -c 'echo one; echo two >&2; echo three' > " +
+                    file + " 2>&1";
+  EXPECT_EQ(system(cmd.c_str()), 0);
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  for (const char* line : {"one\n", "two\n", "three\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << " missing from: " << text;
+  EXPECT_EQ(text.size(), 14u) << text;
+}
+
 TEST_F(Gvisor, TwoSandboxesAtOnce) {
   RunResult a, b;
   std::thread ta([&] { a = run(gv({"--", "sh", "-c", "sleep 0.5; echo a"})); });
