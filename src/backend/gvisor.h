@@ -36,9 +36,10 @@ struct Sandbox {
 Result<Sandbox> prepare(const spec::Spec& s, const std::string& netns);
 
 // Starts `runsc run` (or `runsc restore` from image_dir) with the given stdio; it lives as long
-// as the workload and exits with its code.
+// as the workload and exits with its code. wait: return once runsc records the sandbox as
+// running (or ended), so that runsc's verbs find it.
 Result<process::Launched> launch(const Sandbox& sb, const int stdio[3],
-                                 const std::string& image_dir = "");
+                                 const std::string& image_dir, bool wait);
 
 // A network namespace for a sandbox on a bridge network: a child process that made it and waits
 // (killed with this object), so that nucleus plugs it before runsc joins it by path.
@@ -58,7 +59,7 @@ class NetnsHolder {
 
 // One start: for a bridge network a new namespace, plugged; the bundle; runsc run (or restore).
 Result<process::Launched> start(const spec::Spec& s, net::Attachment* network, const int stdio[3],
-                                NetnsHolder& netns, const std::string& image_dir = "");
+                                NetnsHolder& netns, const std::string& image_dir, bool wait);
 
 // A foreground run (or restore from image_dir); the workload's exit code (128+N for signal N).
 Result<int> run(const spec::Spec& s, const std::string& image_dir = "");

@@ -63,7 +63,8 @@ Result<int> run(const spec::Spec& s, const std::string& image_dir) {
     stdio[1] = out_w.get(), stdio[2] = err_w.get();
     relay.emplace(out_r.get(), err_r.get(), process::to_own_stdio());
   }
-  auto child = TRY(start(s, network.get(), stdio, netns, image_dir));
+  // Not waiting for runsc's "running": the state registered below may say so a moment early.
+  auto child = TRY(start(s, network.get(), stdio, netns, image_dir, false));
   out_w.reset(), err_w.reset();
   container::State st;
   st.id = s.id;

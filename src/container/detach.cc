@@ -185,7 +185,7 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     so.network = network.get();
     // A restored sandbox continues from its image; a restart begins anew.
     auto child = gvisor ? backend::gvisor::start(s, network.get(), so.stdio, netns,
-                                                 started ? "" : o.restore_from)
+                                                 started ? "" : o.restore_from, true)
                         : start(s, cg.get(), so);
     if (!child && !started) return fail(child.error());
     if (!child) {
