@@ -88,6 +88,11 @@ TEST(NetworkFlags, ModesAndTheirChecks) {
   }
   auto gvisor = with_network("bridge");
   gvisor.runtime = "gvisor";
+  EXPECT_TRUE(spec::from_run_flags(gvisor, caller));  // runsc uses the namespace nucleus plugs
+  gvisor.egress_deny_all = true;  // enforced by nftables hooks gVisor's stack does not pass
+  EXPECT_FALSE(spec::from_run_flags(gvisor, caller));
+  gvisor.egress_deny_all = false;
+  gvisor.egress_allow_domains = {"example.com"};
   EXPECT_FALSE(spec::from_run_flags(gvisor, caller));
 }
 
