@@ -43,10 +43,24 @@ int dispatch(const char* verb, int argc, char** argv) {
     int (*fn)(int, char**);
   };
   static constexpr Verb kVerbs[] = {
-      {"run", run},     {"exec", exec}, {"ps", ps},     {"inspect", inspect}, {"logs", logs},
-      {"wait", wait},   {"stop", stop}, {"kill", kill}, {"rm", rm},           {"top", top},
-      {"stats", stats}, {"cp", cp},     {"gc", gc},     {"network", network},
-      {"events", events}, {"update", update}, {"checkpoint", checkpoint}, {"restore", restore},
+      {"run", run},
+      {"exec", exec},
+      {"ps", ps},
+      {"inspect", inspect},
+      {"logs", logs},
+      {"wait", wait},
+      {"stop", stop},
+      {"kill", kill},
+      {"rm", rm},
+      {"top", top},
+      {"stats", stats},
+      {"cp", cp},
+      {"gc", gc},
+      {"network", network},
+      {"events", events},
+      {"update", update},
+      {"checkpoint", checkpoint},
+      {"restore", restore},
   };
   for (const auto& v : kVerbs) {
     if (std::strcmp(verb, v.name) == 0) return v.fn(argc, argv);

@@ -49,14 +49,16 @@ Result<ExitStatus> monitor(Launched& child, const MonitorOptions& opts, IoPump* 
 
   ExitStatus st;
   std::function<void()> on_idle = opts.on_idle;
-  int64_t deadline =
-      opts.timeout_seconds ? clock::monotonic_ms() + static_cast<int64_t>(opts.timeout_seconds) * 1000 : 0;
+  int64_t deadline = opts.timeout_seconds
+                         ? clock::monotonic_ms() + static_cast<int64_t>(opts.timeout_seconds) * 1000
+                         : 0;
   for (;;) {
     pollfd fds[2 + IoPump::kSlots] = {{child.pidfd.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}};
     for (int i = 2; i < 2 + IoPump::kSlots; i++) fds[i] = {-1, 0, 0};
     if (io) io->poll_fds(&fds[2]);
     int wait_ms = -1;
-    if (deadline) wait_ms = static_cast<int>(std::max<int64_t>(0, deadline - clock::monotonic_ms()));
+    if (deadline)
+      wait_ms = static_cast<int>(std::max<int64_t>(0, deadline - clock::monotonic_ms()));
     if (on_idle && (wait_ms < 0 || wait_ms > opts.idle_ms)) wait_ms = opts.idle_ms;
     int n = ::poll(fds, 2 + IoPump::kSlots, wait_ms);
     if (n == 0 && on_idle) std::exchange(on_idle, nullptr)();
