@@ -5,19 +5,25 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
+#include "backend/console_socket.h"
 #include "backend/gvisor_paths.h"
 #include "backend/oci_bundle.h"
 #include "cgroup/manager.h"
 #include "container/root.h"
 #include "plan/build.h"
+#include "process/pty.h"
 #include "process/spawn.h"
 #include "util/clock.h"
 #include "util/fs.h"
@@ -132,6 +138,7 @@ Result<Sandbox> prepare(const spec::Spec& s, const std::string& netns) {
   Sandbox sb;
   sb.id = s.id;
   sb.runsc = TRY(find_runsc());
+  sb.terminal = s.process.terminal;
   sb.platform = TRY(choose_platform(sb.runsc, s.gvisor_platform));
   sb.network = !netns.empty()                               ? "sandbox"
                : s.network.mode == spec::NetworkMode::kHost ? "host"
@@ -151,11 +158,14 @@ Result<Sandbox> prepare(const spec::Spec& s, const std::string& netns) {
 Result<process::Launched> launch(const Sandbox& sb, const int stdio[3],
                                  const std::string& image_dir, bool wait) {
   auto argv = sb.command();
-  if (image_dir.empty()) {
-    argv.insert(argv.end(), {"run", "--bundle", sb.bundle, sb.id});
-  } else {
-    argv.insert(argv.end(), {"restore", "--image-path", image_dir, "--bundle", sb.bundle, sb.id});
+  argv.push_back(image_dir.empty() ? "run" : "restore");
+  std::optional<ConsoleSocket> console;
+  if (sb.terminal) {
+    console.emplace(TRY(ConsoleSocket::listen(sb.bundle + "/console.sock")));
+    argv.insert(argv.end(), {"--console-socket", console->path()});
   }
+  if (!image_dir.empty()) argv.insert(argv.end(), {"--image-path", image_dir});
+  argv.insert(argv.end(), {"--bundle", sb.bundle, sb.id});
   // Watched before runsc starts, so that no write of its state is missed.
   UniqueFd watch;
   if (wait) {
@@ -172,6 +182,20 @@ Result<process::Launched> launch(const Sandbox& sb, const int stdio[3],
   process::Launched launched;
   launched.pid = child.pid;
   launched.pidfd = std::move(child.pidfd);
+  if (console) {
+    auto master = console->receive(launched.pidfd.get());
+    if (!master) {
+      ::kill(launched.pid, SIGKILL);
+      while (::waitpid(launched.pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+      return fail(master.error());
+    }
+    launched.pty_master = std::move(*master);
+    // runsc sends it while it creates the sandbox, before the workload runs: the caller's size
+    // is there from the start (this runsc ignores config.json's consoleSize).
+    winsize ws{};
+    if (process::caller_window_size(&ws)) ::ioctl(launched.pty_master.get(), TIOCSWINSZ, &ws);
+  }
   if (wait) await_running(sb.id, watch.get(), launched);
   return launched;
 }

@@ -27,6 +27,7 @@ Result<std::string> choose_platform(const std::string& runsc, const std::string&
 // One container's sandbox: runsc, its platform and its network mode, the bundle.
 struct Sandbox {
   std::string id, runsc, platform, network = "none", bundle;
+  bool terminal = false;  // -t: runsc makes a pty and sends its master (Launched::pty_master)
   // runsc's global options (before the verb).
   std::vector<std::string> command() const;
 };

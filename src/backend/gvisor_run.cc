@@ -13,6 +13,7 @@
 #include "container/root.h"
 #include "container/state.h"
 #include "process/monitor.h"
+#include "process/pty.h"
 #include "process/stream_pump.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -57,7 +58,7 @@ Result<int> run(const spec::Spec& s, const std::string& image_dir) {
   // that `> file 2>&1` loses output: it gets pipes, which nucleus copies out.
   UniqueFd out_r, out_w, err_r, err_w;
   std::optional<process::StreamPump> relay;
-  if (regular_file(1) || regular_file(2)) {
+  if (!s.process.terminal && (regular_file(1) || regular_file(2))) {
     TRY(make_pipe(out_r, out_w));
     TRY(make_pipe(err_r, err_w));
     stdio[1] = out_w.get(), stdio[2] = err_w.get();
@@ -92,7 +93,12 @@ Result<int> run(const spec::Spec& s, const std::string& image_dir) {
   mo.timeout_seconds = s.timeout_seconds;
   // runsc does not pass signals on to the workload: `runsc kill` does.
   mo.forward = [&](int sig) { (void)kill(s.id, sig); };
-  auto status = TRY(process::monitor(child, mo, relay ? &*relay : nullptr));
+  std::optional<process::PtyRelay> terminal;
+  if (child.pty_master) terminal.emplace(child.pty_master.get(), s.process.open_stdin);
+  process::IoPump* io = terminal ? static_cast<process::IoPump*>(&*terminal)
+                        : relay  ? &*relay
+                                 : nullptr;
+  auto status = TRY(process::monitor(child, mo, io));
   runsc_finished = !status.timed_out;
   log::debug("{:.2f} ms: runsc exited with {}", log::elapsed_ms(), status.code);
   return status.code;

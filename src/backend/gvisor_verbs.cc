@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "backend/gvisor.h"
 #include "backend/gvisor_paths.h"
 #include "backend/oci_bundle.h"
@@ -59,12 +61,14 @@ Result<> checkpoint(const std::string& id, const std::string& image_dir, bool le
 
 Result<int> exec(const std::string& id, const spec::Spec& s, const spec::Process& process,
                  bool detach) {
-  if (process.terminal)
-    return fail_invalid("exec -t into a gVisor container is not supported yet (use -i)");
   // runsc reads the process from a path: this memfd, passed as its descriptor 3.
   UniqueFd json = TRY(process::memfd_with(process_config(s, process), "nucleus-process"));
   auto argv = runsc_verb(TRY(find_runsc()));
-  argv.insert(argv.end(), {"exec", "--process", "/proc/self/fd/3", id});
+  argv.insert(argv.end(), {"exec", "--process", "/proc/self/fd/3"});
+  // -t: runsc exec makes the caller's terminal the process's (it needs stdin to be one).
+  if (process.terminal && !::isatty(STDIN_FILENO))
+    return fail_invalid("exec -t into a gVisor container needs a terminal on stdin");
+  argv.push_back(id);
   UniqueFd null;
   if (detach || !process.open_stdin) null.reset(::open("/dev/null", O_RDWR | O_CLOEXEC));
   int in = null ? null.get() : -1, out = detach ? null.get() : -1;

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "process/pty.h"
 #include "security/capability_names.h"
 #include "util/fs.h"
 #include "util/parse.h"
@@ -201,15 +202,18 @@ std::string process_config(const spec::Spec& s, const spec::Process& process) {
   json rlimits = json::array();
   for (const auto& r : s.rlimits)
     rlimits.push_back({{"type", rlimit_name(r.resource)}, {"soft", r.soft}, {"hard", r.hard}});
-  return json{{"terminal", process.terminal},
+  json out = {{"terminal", process.terminal},
               {"user", {{"uid", process.user.uid}, {"gid", process.user.gid}}},
               {"args", process.args},
               {"env", process.env},
               {"cwd", process.cwd},
               {"capabilities", capabilities(process)},
               {"rlimits", rlimits},
-              {"noNewPrivileges", process.no_new_privileges}}
-      .dump();
+              {"noNewPrivileges", process.no_new_privileges}};
+  winsize ws{};
+  if (process.terminal && process::caller_window_size(&ws))
+    out["consoleSize"] = {{"height", ws.ws_row}, {"width", ws.ws_col}};
+  return out.dump();
 }
 
 std::string oci_config(const spec::Spec& s, const plan::Plan& p, const std::string& root_path,

@@ -145,8 +145,8 @@ Result<Limits> read_v1(const cgroup::Layout& layout, const std::string& path) {
         {"blkio.throttle.write_iops_device", &IoMax::wiops}};
     for (const auto& [name, field] : files) {
       std::string file = it->second + path + "/" + name;
-      auto text = TRY(read_optional(file));
-      for (auto line : parse::split(text.value_or(""), '\n')) {
+      std::string content = TRY(read_optional(file)).value_or("");  // the lines point into it
+      for (auto line : parse::split(content, '\n')) {
         auto f = parse::words(line);
         if (f.empty()) continue;
         auto v = f.size() == 2 ? parse::uint(f[1], 0, kMax) : Result<uint64_t>(0);

@@ -221,6 +221,23 @@ TEST_F(Gvisor, CopyInAndOutThroughTheSandbox) {
   EXPECT_EQ(run({"rm", "-f", "gv-cp"}).code, 0);
 }
 
+TEST_F(Gvisor, TerminalsForRunAndExec) {
+  // run -t: runsc's console socket; the size is the caller's.
+  RunResult r = run_on_terminal({"run", "-t", "--runtime", "gvisor", "--", "sh", "-c",
+                                 "stty size; test -t 0 && echo stdin-tty; exit 3"},
+                                30, 100);
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_NE(r.out.find("30 100"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("stdin-tty"), std::string::npos) << r.out;
+  start_gv({"--name", "gv-tty", "--", "sleep", "100"});
+  r = run_on_terminal({"exec", "-it", "gv-tty", "sh", "-c", "test -t 1 && echo out-tty; exit 4"},
+                      24, 80);
+  EXPECT_EQ(r.code, 4) << r.out;
+  EXPECT_NE(r.out.find("out-tty"), std::string::npos) << r.out;
+  EXPECT_EQ(run({"exec", "-t", "gv-tty", "true"}).code, 125);  // no terminal on stdin
+  EXPECT_EQ(run({"rm", "-f", "gv-tty"}).code, 0);
+}
+
 class NativeCheckpoint : public IntegrationTest {};
 
 TEST_F(NativeCheckpoint, SaysWhatItNeeds) {
