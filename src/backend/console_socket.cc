@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "process/sync.h"
+
 namespace nucleus::backend::gvisor {
 namespace {
 
@@ -52,24 +54,10 @@ Result<UniqueFd> ConsoleSocket::receive(int runsc_pidfd) {
   if (!readable(conn.get(), runsc_pidfd))
     return fail_invalid("runsc did not send the terminal of the sandbox");
   char data[256];
-  iovec iov{data, sizeof data};
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
-  msghdr h{};
-  h.msg_iov = &iov;
-  h.msg_iovlen = 1;
-  h.msg_control = cbuf;
-  h.msg_controllen = sizeof cbuf;
-  ssize_t n;
-  while ((n = ::recvmsg(conn.get(), &h, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
-  }
-  if (n < 0) return fail_errno("read the terminal from runsc");
-  for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-      return UniqueFd(fd);
-    }
-  }
+  UniqueFd master;
+  if (process::receive_with_fd(conn.get(), data, sizeof data, &master) < 0)
+    return fail_errno("read the terminal from runsc");
+  if (master) return master;
   return fail_invalid("runsc sent no terminal over {}", path_);
 }
 

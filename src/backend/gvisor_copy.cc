@@ -12,6 +12,7 @@
 #include "backend/gvisor.h"
 #include "backend/gvisor_paths.h"
 #include "backend/oci_bundle.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/scope_exit.h"
 
@@ -33,13 +34,6 @@ constexpr const char* kEmit =
     "if [ -f \"$1\" ] && [ ! -L \"$1\" ]; then exec cat -- \"$1\"; fi\n"
     "echo \"$1: not a regular file (only files are copied out of a gVisor container)\" >&2\n"
     "exit 3\n";
-
-std::pair<std::string, std::string> split_last(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return {".", path};
-  return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
-}
 
 int wait_code(process::Child& c) {
   int st = 0;
@@ -73,7 +67,7 @@ Result<> check_path(const std::string& path, const std::string& id) {
 Result<> copy_in(const std::string& id, const spec::Spec& s, const std::string& host_src,
                  const std::string& container_dst) {
   TRY(check_path(container_dst, id));
-  auto [parent, name] = split_last(host_src);
+  auto [parent, name] = fs::split_last(host_src);
   struct stat st {};
   if (::lstat(host_src.c_str(), &st) != 0) return fail_errno("{}", host_src);
   const char* tar = "/usr/bin/tar";
@@ -108,9 +102,9 @@ Result<> copy_out(const std::string& id, const spec::Spec& s, const std::string&
   if (::lstat(host_dst.c_str(), &st) == 0) {
     if (S_ISLNK(st.st_mode))
       return fail_invalid("{}: refusing to write through a symlink", host_dst);
-    if (S_ISDIR(st.st_mode)) target = host_dst + "/" + split_last(container_src).second;
+    if (S_ISDIR(st.st_mode)) target = host_dst + "/" + fs::split_last(container_src).second;
   }
-  auto [parent, name] = split_last(target);
+  auto [parent, name] = fs::split_last(target);
   if (::lstat(target.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
     return fail_invalid("{}: exists and is not a regular file", target);
   UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

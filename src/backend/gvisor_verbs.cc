@@ -10,17 +10,12 @@
 #include "backend/oci_bundle.h"
 #include "process/monitor.h"
 #include "util/log.h"
+#include "util/parse.h"
 
 namespace nucleus::backend::gvisor {
 namespace {
 
 constexpr int kVerbMs = 30000;
-
-std::string last_line(std::string text) {
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  size_t nl = text.rfind('\n');
-  return nl == std::string::npos ? text : text.substr(nl + 1);
-}
 
 Result<process::Finished> runsc(const std::string& id, std::vector<std::string> args,
                                 int timeout_ms = kVerbMs) {
@@ -28,7 +23,7 @@ Result<process::Finished> runsc(const std::string& id, std::vector<std::string> 
   argv.insert(argv.end(), args.begin(), args.end());
   auto f = TRY(process::run_with_input(argv, "", timeout_ms));
   if (f.code != 0) {
-    std::string why = last_line(f.err);
+    std::string why(parse::last_line(f.err));
     return fail_invalid("container {}: runsc {}: {}", id.substr(0, 12), args.front(),
                         why.empty() ? fmt::format("exit {}", f.code) : why);
   }

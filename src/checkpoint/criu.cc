@@ -4,29 +4,19 @@
 
 #include "process/spawn.h"
 #include "util/fs.h"
+#include "util/parse.h"
 
 namespace nucleus::checkpoint {
 namespace {
-
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::string last_line(const std::string& text) {
-  std::string t = trimmed(text);
-  size_t nl = t.rfind('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
-}
 
 // "ok", or why not: what `criu check` said, with CRIU's version.
 std::string check(const std::string& criu) {
   auto f = process::run_with_input({criu, "check"}, "", 60000);
   if (f && f->code == 0) return "ok";
   auto v = process::run_with_input({criu, "--version"}, "", 10000);
-  std::string version = v ? trimmed(v->out) : "";
+  std::string version(v ? parse::trim_end(v->out) : "");
   if (version.rfind("Version: ", 0) == 0) version = version.substr(9);
-  std::string why = f ? last_line(f->err + f->out) : f.error().what();
+  std::string why = f ? std::string(parse::last_line(f->err + f->out)) : f.error().what();
   return fmt::format(
       "CRIU {} does not work on this kernel (`criu check`: {}); checkpoints of native "
       "containers need CRIU 4.1 or newer on kernels from 6.13",
@@ -48,7 +38,8 @@ Result<std::string> working_criu(const std::string& state_root) {
         "checkpoints of native containers need CRIU 4.1 or newer (not found in /usr/sbin, "
         "/usr/bin or /usr/local/sbin)");
   // Cached per boot and per CRIU binary.
-  std::string boot = trimmed(fs::read_file("/proc/sys/kernel/random/boot_id").value_or(""));
+  std::string boot_id = fs::read_file("/proc/sys/kernel/random/boot_id").value_or("");
+  std::string boot(parse::trim_end(boot_id));
   std::string key = boot + " " + criu;
   std::string verdict;
   if (auto cached = fs::read_file(state_root + "/criu-check")) {

@@ -13,11 +13,6 @@ constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
 // v1 reports "no limit" as the largest page-aligned value (0x7FFFFFFFFFFFF000 on x86-64).
 constexpr uint64_t kV1Unlimited = 1ull << 62;
 
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
-  return s;
-}
-
 Result<std::optional<uint64_t>> max_or_number(std::string_view v, const std::string& file) {
   if (v == "max") return std::optional<uint64_t>();
   auto n = parse::uint(v, 0, kMax);
@@ -31,7 +26,7 @@ Result<std::optional<std::string>> read_optional(const std::string& path) {
   auto text = fs::read_file(path);
   if (!text && text.error().code == ENOENT) return std::optional<std::string>();
   if (!text) return fail(text.error());
-  return std::optional<std::string>(std::string(trimmed(*text)));
+  return std::optional<std::string>(std::string(parse::trim_end(*text)));
 }
 
 Result<std::optional<uint64_t>> v2_value(const std::string& dir, const char* name) {
@@ -55,6 +50,13 @@ Result<std::optional<uint64_t>> v1_value(const cgroup::Layout& layout, const std
   return std::optional<uint64_t>(*n);
 }
 
+// "MAJ:MIN", as io.max and the blkio files name a device.
+bool valid_device(std::string_view d) {
+  auto colon = d.find(':');
+  return colon != std::string_view::npos && parse::uint(d.substr(0, colon), 0, 4095) &&
+         parse::uint(d.substr(colon + 1), 0, 1u << 20);
+}
+
 }  // namespace
 
 std::optional<uint64_t> Limits::cpu_millicores() const {
@@ -64,8 +66,9 @@ std::optional<uint64_t> Limits::cpu_millicores() const {
 }
 
 Result<> parse_cpu_max(std::string_view text, Limits& out) {
-  auto f = parse::words(trimmed(text));
-  if (f.size() != 2) return fail_invalid("cpu.max: want \"QUOTA PERIOD\", got '{}'", trimmed(text));
+  auto f = parse::words(parse::trim_end(text));
+  if (f.size() != 2)
+    return fail_invalid("cpu.max: want \"QUOTA PERIOD\", got '{}'", parse::trim_end(text));
   auto quota = TRY(max_or_number(f[0], "cpu.max"));
   auto period = parse::uint(f[1], 1, kMax);
   if (!period) return fail_invalid("cpu.max: period '{}' is not a nonzero number", f[1]);
@@ -81,9 +84,7 @@ Result<std::vector<IoMax>> parse_io_max(std::string_view text) {
     if (f.empty()) continue;
     IoMax io;
     io.device = std::string(f[0]);
-    auto colon = io.device.find(':');
-    if (colon == std::string::npos || !parse::uint(io.device.substr(0, colon), 0, 4095) ||
-        !parse::uint(io.device.substr(colon + 1), 0, 1u << 20))
+    if (!valid_device(io.device))
       return fail_invalid("io.max: '{}' is not a MAJ:MIN device", f[0]);
     for (size_t i = 1; i < f.size(); i++) {
       auto eq = f[i].find('=');
@@ -177,6 +178,8 @@ Result<> validate(const Limits& l) {
     return bad("CPU weight out of 1..10000");
   if (l.memory_max && *l.memory_max == 0) return bad("zero memory limit");
   if (l.pids_max && *l.pids_max == 0) return bad("zero pids limit");
+  for (const auto& io : l.io)
+    if (!valid_device(io.device)) return bad("an I/O limit's device is not MAJ:MIN");
   return {};
 }
 

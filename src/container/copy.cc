@@ -12,6 +12,7 @@
 
 #include "backend/gvisor.h"
 #include "container/exec.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 namespace nucleus::container {
@@ -23,13 +24,6 @@ struct Place {
   std::string name;  // "." when the path names the directory itself
   std::string shown;
 };
-
-std::pair<std::string, std::string> split_last(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return {".", path};
-  return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
-}
 
 Result<UniqueFd> container_root(const Store& store, const std::string& id) {
   auto [s, o] = TRY(look(store, id));
@@ -59,7 +53,7 @@ Result<UniqueFd> open_beneath(int root, const std::string& path, const std::stri
 Result<Place> container_place(int root, const std::string& path, const std::string& id) {
   if (path.empty() || path[0] != '/')
     return fail_invalid("{}:{}: the container path must be absolute", id.substr(0, 12), path);
-  auto [parent, name] = split_last(path);
+  auto [parent, name] = fs::split_last(path);
   std::string shown = fmt::format("{}:{}", id.substr(0, 12), path);
   if (name == "..") return fail_invalid("{}: the path leads outside the container", shown);
   Place p{TRY(open_beneath(root, parent, shown)), name.empty() ? "." : name, shown};
@@ -67,7 +61,7 @@ Result<Place> container_place(int root, const std::string& path, const std::stri
 }
 
 Result<Place> host_place(const std::string& path) {
-  auto [parent, name] = split_last(path);
+  auto [parent, name] = fs::split_last(path);
   UniqueFd dir(::open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir) return fail_errno("{}", parent);
   return Place{std::move(dir), name, path};

@@ -50,9 +50,8 @@ Result<> send_go(int fd) {
   return {};
 }
 
-Result<Msg> receive(int fd, bool* eof, UniqueFd* passed) {
-  Msg m{};
-  iovec iov{&m, sizeof m};
+ssize_t receive_with_fd(int fd, void* buf, size_t len, UniqueFd* passed) {
+  iovec iov{buf, len};
   alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
   msghdr h{};
   h.msg_iov = &iov;
@@ -63,12 +62,7 @@ Result<Msg> receive(int fd, bool* eof, UniqueFd* passed) {
   do {
     n = ::recvmsg(fd, &h, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) return fail_errno("read from the container init");
-  *eof = n == 0;
-  if (n == 0) return m;
-  if (n != static_cast<ssize_t>(sizeof m))
-    return fail_invalid("short message from the container init");
-  m.text[sizeof m.text - 1] = '\0';
+  if (n < 0) return n;
   for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && passed != nullptr) {
       int pfd;
@@ -76,6 +70,18 @@ Result<Msg> receive(int fd, bool* eof, UniqueFd* passed) {
       passed->reset(pfd);
     }
   }
+  return n;
+}
+
+Result<Msg> receive(int fd, bool* eof, UniqueFd* passed) {
+  Msg m{};
+  ssize_t n = receive_with_fd(fd, &m, sizeof m, passed);
+  if (n < 0) return fail_errno("read from the container init");
+  *eof = n == 0;
+  if (n == 0) return m;
+  if (n != static_cast<ssize_t>(sizeof m))
+    return fail_invalid("short message from the container init");
+  m.text[sizeof m.text - 1] = '\0';
   return m;
 }
 

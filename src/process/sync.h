@@ -34,5 +34,8 @@ bool child_wait_go(int fd) noexcept;
 Result<> send_go(int fd);
 // Receives one message; std::nullopt-like: returns false in *eof at end of stream.
 Result<Msg> receive(int fd, bool* eof, UniqueFd* passed);
+// One recvmsg into buf (EINTR retried) with a descriptor passed by SCM_RIGHTS, if any, into
+// *passed (close-on-exec); the byte count, or -1 with errno.
+ssize_t receive_with_fd(int fd, void* buf, size_t len, UniqueFd* passed);
 
 }  // namespace nucleus::process

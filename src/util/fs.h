@@ -44,6 +44,9 @@ Result<UniqueFd> lock_file(const std::string& path);
 // Removes a directory tree without following symlinks (best effort: what cannot go stays).
 void remove_tree(const std::string& dir);
 
+// "/a/b/" -> {"/a", "b"}; "b" -> {".", "b"}; "/b" -> {"/", "b"} (trailing slashes dropped).
+std::pair<std::string, std::string> split_last(std::string path);
+
 // The names in a directory (not "." and ".."), which must not be a symlink.
 Result<std::vector<std::string>> list_dir(const std::string& dir);
 

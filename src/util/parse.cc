@@ -95,4 +95,15 @@ std::vector<std::string_view> words(std::string_view line) {
   return out;
 }
 
+std::string_view trim_end(std::string_view s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+  return s;
+}
+
+std::string_view last_line(std::string_view text) {
+  text = trim_end(text);
+  size_t nl = text.rfind('\n');
+  return nl == std::string_view::npos ? text : text.substr(nl + 1);
+}
+
 }  // namespace nucleus::parse

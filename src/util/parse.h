@@ -21,5 +21,9 @@ std::vector<std::string_view> split(std::string_view s, char sep);
 // The blank-separated words of a line (spaces and tabs; empty words dropped). No iostreams: in a
 // static binary their locale setup alone costs ~1 MiB of resident pages at every start.
 std::vector<std::string_view> words(std::string_view line);
+// s without trailing newlines and spaces.
+std::string_view trim_end(std::string_view s);
+// The last non-empty line of a program's output (its error, usually), trimmed.
+std::string_view last_line(std::string_view text);
 
 }  // namespace nucleus::parse
