@@ -84,8 +84,7 @@ Result<std::vector<IoMax>> parse_io_max(std::string_view text) {
     if (f.empty()) continue;
     IoMax io;
     io.device = std::string(f[0]);
-    if (!valid_device(io.device))
-      return fail_invalid("io.max: '{}' is not a MAJ:MIN device", f[0]);
+    if (!valid_device(io.device)) return fail_invalid("io.max: '{}' is not a MAJ:MIN device", f[0]);
     for (size_t i = 1; i < f.size(); i++) {
       auto eq = f[i].find('=');
       auto key = f[i].substr(0, eq);
