@@ -47,14 +47,6 @@ class EgressDomain : public Network {
     return out;
   }
 
-  static std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    size_t start = 0;
-    for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
-      lines.push_back(text.substr(start, nl - start));
-    return lines;
-  }
-
   // Processes of the nucleus-nft helper (the guards), found by their executable.
   static int guards_running() {
     int n = 0;

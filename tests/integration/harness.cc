@@ -63,6 +63,14 @@ int64_t now_ms() {
 
 }  // namespace
 
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+    lines.push_back(text.substr(start, nl - start));
+  return lines;
+}
+
 bool is_root() {
   return geteuid() == 0;
 }
@@ -290,6 +298,13 @@ void IntegrationTest::TearDown() {
   for (pid_t p : after.children)
     left += " " + std::to_string(p) + ":" + slurp("/proc/" + std::to_string(p) + "/cmdline");
   EXPECT_TRUE(after.children.empty()) << "processes left:" << left;
+  // One failed test must not fail every later one: clear what it left (the failure stands).
+  if (after.state_files != before_.state_files || !after.children.empty()) {
+    for (const std::string& id : split_lines(run({"ps", "-a", "-q"}).out)) run({"rm", "-f", id});
+    for (pid_t p : after.children) kill(p, SIGKILL);
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+  }
 }
 
 }  // namespace nucleus::testing

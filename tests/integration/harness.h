@@ -60,6 +60,9 @@ struct HostState {
   static HostState capture();
 };
 
+// The newline-terminated lines of a program's output.
+std::vector<std::string> split_lines(const std::string& text);
+
 bool is_root();
 // The host mounts a pure cgroup v2 hierarchy at /sys/fs/cgroup.
 bool cgroup_v2();
