@@ -7,9 +7,9 @@ BUILD=(cmake ninja-build g++ pkg-config libexpected-dev libfmt-dev libcli11-dev
        nlohmann-json3-dev libgtest-dev libgmock-dev libc6-dev
        libnftables-dev)
 RUNTIME=(util-linux iproute2 ca-certificates slirp4netns)
-TEST=(busybox-static python3 git gcc qemu-system-x86 cpio xz-utils clang libclang-rt-14-dev
+TEST=(busybox-static python3 git gcc qemu-system-x86 cpio xz-utils clang libclang-rt-14-dev runsc
       nftables)
-BENCH=(hyperfine crun runc bubblewrap jq time iptables runsc criu iperf3)
+BENCH=(hyperfine crun runc bubblewrap jq time iptables criu iperf3)
 
 want=("${BUILD[@]}" "${RUNTIME[@]}" "${TEST[@]}")
 [ "${NUCLEUS_BENCH_DEPS:-0}" = 1 ] && want+=("${BENCH[@]}")

@@ -231,12 +231,15 @@ Result<std::string> NetnsHolder::make() {
 Result<process::Launched> start(const spec::Spec& s, net::Attachment* network, const int stdio[3],
                                 NetnsHolder& netns, const std::string& image_dir, bool wait) {
   std::string path;
+  spec::Spec plugged = s;
   if (network) {
     TRY(fs::make_private_dir(container::state_root()));
     path = TRY(netns.make());
     TRY(network->plug(netns.pid()));
+    // The guard of a sandbox answers on the gateway: its own loopback never leaves runsc.
+    plugged.network.resolver = network->resolver();
   }
-  auto sb = TRY(prepare(s, path));
+  auto sb = TRY(prepare(plugged, path));
   return launch(sb, stdio, image_dir, wait);
 }
 

@@ -64,30 +64,35 @@ Result<int> run(const spec::Spec& s, const std::string& image_dir) {
     stdio[1] = out_w.get(), stdio[2] = err_w.get();
     relay.emplace(out_r.get(), err_r.get(), process::to_own_stdio());
   }
-  // Not waiting for runsc's "running": the state registered below may say so a moment early.
-  auto child = TRY(start(s, network.get(), stdio, netns, image_dir, false));
-  out_w.reset(), err_w.reset();
+  // Registered before the network is plugged, as natively: the lease and the guard's files
+  // belong to a container that exists (gc never takes a starting one's), and a name already
+  // taken fails the start before anything is made.
   container::State st;
   st.id = s.id;
   st.name = s.name;
   st.command = s.process.args;
   st.created = st.started = static_cast<int64_t>(::time(nullptr));
-  st.status = "running";
+  st.status = "created";
   st.monitor = container::ProcessId::self();
-  st.init = container::ProcessId::of(child.pid);
   st.cgroup_path = s.cgroup_path;
-  st.ip = network ? network->ip() : "";
   st.gvisor = true;
   bool registered = false;
   ScopeExit unregister([&] {
     if (registered) (void)store.remove(s.id);
   });
-  if (auto r = store.create(st, {}, false); !r) {
+  TRY(store.create(st, {}, false));
+  registered = true;
+  // Not waiting for runsc's "running": the state below may say so a moment early.
+  auto child = TRY(start(s, network.get(), stdio, netns, image_dir, false));
+  out_w.reset(), err_w.reset();
+  st.status = "running";
+  st.init = container::ProcessId::of(child.pid);
+  st.ip = network ? network->ip() : "";
+  if (auto r = store.update(st, false); !r) {
     ::kill(child.pid, SIGKILL);
     ::waitpid(child.pid, nullptr, 0);
     return fail(r.error());
   }
-  registered = true;
   log::debug("{:.2f} ms: runsc started, state registered", log::elapsed_ms());
   process::MonitorOptions mo;
   mo.timeout_seconds = s.timeout_seconds;

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include "net/egress.h"
+#include "net/guard.h"
+#include "net/host_tables.h"
 #include "net/nft.h"
 #include "net/ports.h"
 #include "net/rtnl.h"
@@ -14,11 +16,16 @@ namespace nucleus::net {
 std::unique_ptr<Attachment> Attachment::for_spec(const spec::Spec& s,
                                                  const std::string& state_root) {
   if (s.network.mode != spec::NetworkMode::kBridge) return nullptr;
-  return std::make_unique<Attachment>(s.id, s.network, state_root);
+  return std::make_unique<Attachment>(s.id, s.network, state_root,
+                                      s.runtime == spec::Runtime::kGvisor);
 }
 
 Attachment::~Attachment() {
   stop_guard();
+  if (host_tables_) {
+    if (auto r = drop_host_tables(networks_.dir(), id_); !r)
+      log::error("network: {}", r.error().what());
+  }
   if (!lease_) return;
   if (auto r = networks_.release(id_, /*remove_veth=*/false); !r)
     log::error("network: {}", r.error().what());
@@ -37,6 +44,11 @@ Result<> Attachment::publish() {
 std::string Attachment::ip() const {
   if (slirp_) return kSlirpIp;
   return lease_ ? format_ipv4(lease_->ip) : "";
+}
+
+std::string Attachment::resolver() const {
+  if (host_side_ && lease_) return format_ipv4(lease_->gateway);
+  return guard::kResolverIp;
 }
 
 Result<> Attachment::plug(pid_t init) {
@@ -65,10 +77,13 @@ Result<> Attachment::plug(pid_t init) {
   TRY(inside.add_address(*eth0, lease_->ip, lease_->prefix));
   TRY(inside.set_up(*eth0));
   TRY(inside.add_default_route(lease_->gateway));
-  if (network_.egress.enforced) {
+  if (network_.egress.enforced && host_side_) {
+    TRY(host.hook_bridged_ipv4(*master));
+    TRY(start_guard(init, first));
+  } else if (network_.egress.enforced) {
     // The guard's resolver listens on loopback, which the child may not have brought up yet.
     if (auto lo = inside.ifindex("lo")) TRY(inside.set_up(*lo));
-    TRY(start_guard(init, first, egress_ruleset(network_.egress)));
+    TRY(start_guard(init, first));
   }
   if (!network_.publish.empty() && !published_) TRY(publish());
   log::debug("{:.2f} ms: network {}: {}/{} via {}", log::elapsed_ms(), network_.name,

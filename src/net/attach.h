@@ -22,11 +22,14 @@ class Attachment {
  public:
   // null unless the spec asks for a bridge network.
   static std::unique_ptr<Attachment> for_spec(const spec::Spec& s, const std::string& state_root);
-  Attachment(std::string id, spec::Network network, const std::string& state_root)
+  // host_side: the egress policy is enforced in the host's namespace (a gVisor sandbox's).
+  Attachment(std::string id, spec::Network network, const std::string& state_root,
+             bool host_side = false)
       : id_(std::move(id)),
         network_(std::move(network)),
         state_dir_(state_root + "/" + id_),
-        networks_(state_root + "/networks") {}
+        networks_(state_root + "/networks"),
+        host_side_(host_side) {}
   Attachment(const Attachment&) = delete;
   ~Attachment();
 
@@ -37,10 +40,17 @@ class Attachment {
   Result<> plug(pid_t init);
   // Its address, once plugged ("" before).
   std::string ip() const;
+  // Where the egress guard answers DNS, for resolv.conf: 127.0.0.11 in the container's
+  // namespace, the gateway for a host-side guard (once plugged).
+  std::string resolver() const;
 
  private:
   Result<> publish();
-  Result<> start_guard(pid_t init, bool first, const nlohmann::json& ruleset);
+  Result<> start_guard(pid_t init, bool first);
+  // The guard process itself: in the namespace of `netns_pid`, or in ours (host side) with the
+  // descriptors `pass` (net/helper/guard_loop.h: Given).
+  Result<> spawn_guard(const nlohmann::json& ruleset, pid_t netns_pid, std::vector<int> pass);
+  Result<> start_host_guard();
   void stop_guard();
 
   std::string id_;
@@ -49,6 +59,8 @@ class Attachment {
   Networks networks_;
   std::optional<Lease> lease_;
   bool published_ = false;  // the DNAT table outlives restarts, as the address does
+  bool host_side_ = false;
+  bool host_tables_ = false;  // claimed: removed with the attachment
   std::optional<process::Child> guard_;
   std::optional<Slirp> slirp_;
 };

@@ -26,7 +26,8 @@ std::string to_json(const Config& c) {
   return json{{"container", c.container},
               {"resolver", c.resolver},
               {"domains", c.domains},
-              {"upstream", c.upstream}}
+              {"upstream", c.upstream},
+              {"table", c.table}}
       .dump();
 }
 
@@ -39,6 +40,9 @@ Result<Config> parse_config(std::string_view text) {
     c.resolver = j.at("resolver").get<bool>();
     c.domains = j.at("domains").get<std::vector<std::string>>();
     c.upstream = j.at("upstream").get<std::vector<std::string>>();
+    c.table = j.value("table", c.table);  // older files: the container's own namespace
+    if (c.table.empty() || c.table.size() > 64)
+      return fail_invalid("{}: bad table '{}'", kConfigFile, c.table);
     for (const auto& d : c.domains)
       if (!dns::valid_pattern(d)) return fail_invalid("{}: bad domain '{}'", kConfigFile, d);
     for (const auto& u : c.upstream)

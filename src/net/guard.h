@@ -19,6 +19,11 @@
 
 #include "util/result.h"
 
+namespace nucleus::net {
+// The egress table in a native container's own namespace (net/egress.h).
+inline constexpr const char* kEgressTable = "nucleus-egress";
+}  // namespace nucleus::net
+
 namespace nucleus::net::guard {
 
 inline constexpr const char* kConfigFile = "egress.json";
@@ -33,6 +38,9 @@ struct Config {
   bool resolver = false;              // DNS served at kResolverIp (domains given at the start)
   std::vector<std::string> domains;   // --egress-allow-domain patterns, normalised
   std::vector<std::string> upstream;  // IPv4 nameservers the resolver forwards to
+  // The inet table that holds the dns4 set: in the container's namespace, or a gVisor sandbox's
+  // in the host's (net::host_table).
+  std::string table = kEgressTable;
 };
 
 std::string to_json(const Config& c);

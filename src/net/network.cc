@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "net/host_tables.h"
 #include "net/nft.h"
 #include "net/ports.h"
 #include "net/rtnl.h"
@@ -290,7 +291,7 @@ Result<> Networks::release(const std::string& id, bool remove_veth) {
     TRY(write_leases(path(n.name), leases));
   }
   if (TRY(free_ports(dir_, id))) TRY(nft::apply(nft::delete_table("ip", publish_table(id))));
-  return {};
+  return drop_host_tables(dir_, id);
 }
 
 Result<std::vector<std::string>> Networks::collect(

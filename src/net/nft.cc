@@ -52,6 +52,11 @@ Batch& Batch::chain(const std::string& name, const char* type, const char* hook,
   return *this;
 }
 
+Batch& Batch::chain(const std::string& name) {
+  cmds_.push_back({{"add", {{"chain", {{"family", family_}, {"table", table_}, {"name", name}}}}}});
+  return *this;
+}
+
 Batch& Batch::set(nlohmann::json set) {
   set["family"] = family_;
   set["table"] = table_;
@@ -75,6 +80,14 @@ nlohmann::json meta(const char* key) {
 
 nlohmann::json accept() {
   return {{"accept", nullptr}};
+}
+
+nlohmann::json drop() {
+  return {{"drop", nullptr}};
+}
+
+nlohmann::json jump(const std::string& chain) {
+  return {{"jump", {{"target", chain}}}};
 }
 
 nlohmann::json reject_tcp() {

@@ -23,6 +23,8 @@ class Batch {
   Batch(std::string family, std::string table);
   // A base chain on `hook` ("filter" or "nat").
   Batch& chain(const std::string& name, const char* type, const char* hook, int prio);
+  // A chain that only jumps reach.
+  Batch& chain(const std::string& name);
   Batch& set(nlohmann::json set);  // family and table filled in
   Batch& rule(const std::string& chain, nlohmann::json expr);
   const nlohmann::json& commands() const { return cmds_; }
@@ -40,6 +42,8 @@ nlohmann::json reject_tcp();  // with a TCP reset
 // With ICMP "administratively prohibited": icmpx in an inet table, icmp in an ip one.
 nlohmann::json reject_other(const std::string& family);
 nlohmann::json accept();
+nlohmann::json drop();
+nlohmann::json jump(const std::string& chain);
 
 // Commands that make sure `family name` exists, then remove it with everything in it.
 nlohmann::json delete_table(const std::string& family, const std::string& name);

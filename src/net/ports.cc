@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "net/claims.h"
 #include "net/ipv4.h"
 #include "net/nft.h"
 #include "util/fs.h"
@@ -27,20 +28,7 @@ bool clash(const Claim& a, const Claim& b) {
          (a.host_ip == b.host_ip || a.host_ip.empty() || b.host_ip.empty());
 }
 
-Result<std::vector<Claim>> read_claims(const std::string& dir) {
-  auto text = fs::read_file(dir + "/ports.json");
-  if (!text && text.error().code == ENOENT) return std::vector<Claim>{};
-  if (!text) return fail(text.error());
-  try {
-    return json::parse(*text).get<std::vector<Claim>>();
-  } catch (const json::exception&) {
-    return fail_invalid("{}/ports.json is corrupted", dir);
-  }
-}
-
-Result<> write_claims(const std::string& dir, const std::vector<Claim>& claims) {
-  return fs::write_atomic(dir, "ports.json", json(claims).dump() + "\n", false);
-}
+constexpr const char* kPortsFile = "ports.json";
 
 }  // namespace
 
@@ -48,7 +36,7 @@ Result<> reserve_ports(const std::string& dir, const std::string& id,
                        const std::vector<spec::Publish>& ports) {
   TRY(fs::make_private_dir(dir));
   UniqueFd held = TRY(fs::lock_file(dir + "/.lock"));
-  auto claims = TRY(read_claims(dir));
+  auto claims = TRY(read_claims<Claim>(dir, kPortsFile));
   for (const auto& p : ports) {
     Claim mine{p.proto, p.host_ip, p.host_port, id};
     for (const auto& c : claims) {
@@ -58,16 +46,15 @@ Result<> reserve_ports(const std::string& dir, const std::string& id,
     }
     claims.push_back(mine);
   }
-  return write_claims(dir, claims);
+  return write_claims(dir, kPortsFile, claims);
 }
 
 Result<bool> free_ports(const std::string& dir, const std::string& id) {
   if (::access((dir + "/ports.json").c_str(), F_OK) != 0) return false;
   UniqueFd held = TRY(fs::lock_file(dir + "/.lock"));
-  auto claims = TRY(read_claims(dir));
+  auto claims = TRY(read_claims<Claim>(dir, kPortsFile));
   if (std::erase_if(claims, [&](const Claim& c) { return c.container == id; }) == 0) return false;
-  if (claims.empty() && ::unlink((dir + "/ports.json").c_str()) == 0) return true;
-  TRY(write_claims(dir, claims));
+  TRY(write_claims(dir, kPortsFile, claims));
   return true;
 }
 

@@ -175,6 +175,19 @@ Result<> Rtnl::add_veth(const std::string& name, const std::string& peer_name, p
   return transact(m, "create veth " + name);
 }
 
+Result<> Rtnl::hook_bridged_ipv4(int bridge) {
+  NetlinkMessage m(RTM_NEWLINK, 0);
+  m.fixed(link_info(bridge));
+  size_t info = m.begin(IFLA_LINKINFO);
+  kind(m, "bridge");
+  size_t data = m.begin(IFLA_INFO_DATA);
+  uint8_t on = 1;
+  m.attr(IFLA_BR_NF_CALL_IPTABLES, &on, sizeof on);
+  m.end(data);
+  m.end(info);
+  return transact(m, "bridge " + std::to_string(bridge) + ": nf_call_iptables");
+}
+
 Result<> Rtnl::add_address(int index, uint32_t ip, int prefix) {
   NetlinkMessage m(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
   ifaddrmsg a{};

@@ -28,6 +28,9 @@ class Rtnl {
   // of `peer_pid`.
   Result<> add_veth(const std::string& name, const std::string& peer_name, pid_t peer_pid,
                     int master);
+  // IPv4 frames bridged between the bridge's ports pass the inet netfilter hooks
+  // (br_netfilter's per-bridge switch, whatever net.bridge.bridge-nf-call-iptables says).
+  Result<> hook_bridged_ipv4(int bridge);
   Result<> add_address(int ifindex, uint32_t ip, int prefix);
   Result<> set_up(int ifindex);
   Result<> add_default_route(uint32_t gateway);

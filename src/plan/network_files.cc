@@ -17,8 +17,9 @@ std::string resolv_conf(const spec::Network& n, const std::string& host_text) {
     if (!w.empty() && (w[0] == "search" || w[0] == "options")) out += std::string(line) + "\n";
   }
   std::vector<std::string> servers =
-      n.mode == NetworkMode::kHost   ? n.dns
-      : !n.egress.domains.empty()    ? std::vector<std::string>{net::guard::kResolverIp}
+      n.mode == NetworkMode::kHost ? n.dns
+      : !n.egress.domains.empty()
+          ? std::vector<std::string>{n.resolver.empty() ? net::guard::kResolverIp : n.resolver}
       : n.user_mode && n.dns.empty() ? std::vector<std::string>{net::kSlirpDns}
                                      // slirp4netns forwards to the host's
                                      : net::bridge_nameservers(n, host_text);

@@ -347,10 +347,6 @@ Result<Spec> from_run_flags(const RunFlags& f, const Caller& caller) {
   s.cgroup_path = "/nucleus/" + s.id;
   TRY(parse_runtime(f, s));
   s.network = TRY(parse_network(f, caller));
-  if (s.runtime == Runtime::kGvisor && s.network.egress.enforced)
-    return fail_invalid(
-        "egress policies with --runtime gvisor are not supported yet (gVisor's network stack "
-        "bypasses the namespace's nftables rules)");
   if (s.runtime == Runtime::kGvisor && s.network.user_mode)
     return fail_invalid("--network bridge with --runtime gvisor needs root");
   return s;

@@ -114,6 +114,9 @@ struct Network {
   bool user_mode = false;        // bridge for a non-root caller: slirp4netns, no host links
   std::vector<std::string> dns;  // nameservers for /etc/resolv.conf (empty: the host's)
   std::vector<HostEntry> hosts;  // extra /etc/hosts entries
+  // Where the egress guard answers DNS, for resolv.conf (set by the launcher once the network
+  // is plugged; not saved): "" is 127.0.0.11 in the container's own namespace.
+  std::string resolver;
 };
 
 struct Spec {

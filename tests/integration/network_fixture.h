@@ -4,6 +4,7 @@
 // (serve()) and 203.0.113.53 answers DNS (serve_dns()).
 #pragma once
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -19,6 +20,17 @@
 namespace nucleus::testing {
 
 inline constexpr int kEconnrefused = 111, kEnetunreach = 101, kEperm = 1;
+
+// An A query for argv[1] straight to 203.0.113.53:53; prints "RCODE ANSWERS".
+inline constexpr const char* kAskDirectly = R"(
+import socket, struct, sys
+q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+q += b"".join(bytes([len(l)]) + l.encode() for l in sys.argv[1].split(".")) + b"\x00\x00\x01\x00\x01"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.sendto(q, ("203.0.113.53", 53))
+r = s.recv(512)
+print(r[3] & 15, struct.unpack(">H", r[6:8])[0])
+)";
 
 inline std::string slurp_file(const std::string& path) {
   std::ifstream f(path);
@@ -124,6 +136,46 @@ class Network : public IntegrationTest {
     EXPECT_EQ(sh_out("ip -o link show | grep -E 'nuc|nucleus' || true"), "");
     EXPECT_EQ(sh_out("nft list tables"), "");
     EXPECT_EQ(slurp_file("/proc/sys/net/ipv4/ip_forward"), "0\n");
+  }
+
+  // A detached container on the bridge whose DNS goes through the resolver.
+  std::string start_guarded(const std::vector<std::string>& domains,
+                            std::vector<std::string> flags = {}) {
+    flags.insert(flags.end(), {"--network", "bridge", "--dns", "203.0.113.53"});
+    for (const auto& d : domains) flags.insert(flags.end(), {"--egress-allow-domain", d});
+    return start_with_probe(flags);
+  }
+
+  // The container's events once `want` of them arrived (nflog delivers asynchronously), at most
+  // 3 s later.
+  static std::vector<nlohmann::json> events(const std::string& id, size_t want) {
+    std::vector<nlohmann::json> out;
+    for (int i = 0; i < 300; i++) {
+      RunResult r = run({"events", id});
+      EXPECT_EQ(r.code, 0) << r.err;
+      out.clear();
+      for (auto line : split_lines(r.out)) out.push_back(nlohmann::json::parse(line));
+      if (out.size() >= want) break;
+      usleep(10000);
+    }
+    return out;
+  }
+
+  // Processes of the nucleus-nft helper (the guards), found by their executable.
+  static int guards_running() {
+    int n = 0;
+    DIR* d = opendir("/proc");
+    while (dirent* e = d ? readdir(d) : nullptr) {
+      char exe[4096];
+      std::string link = std::string("/proc/") + e->d_name + "/exe";
+      ssize_t len = readlink(link.c_str(), exe, sizeof exe - 1);
+      if (len <= 0) continue;
+      exe[len] = 0;
+      std::string path(exe);
+      if (path.ends_with("/nucleus-nft") && !process_gone(atoi(e->d_name))) n++;
+    }
+    if (d) closedir(d);
+    return n;
   }
 
   TempDir dir_;

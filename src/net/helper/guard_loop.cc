@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -16,9 +17,9 @@
 #include "net/dns.h"
 #include "net/egress.h"
 #include "net/guard.h"
-#include "net/helper/nflog.h"
 #include "net/helper/nft_ctx.h"
 #include "net/ipv4.h"
+#include "net/nflog.h"
 #include "util/fs.h"
 
 namespace nucleus::net::guard {
@@ -56,7 +57,8 @@ struct Pending {
 
 class Guard {
  public:
-  Guard(UniqueFd dir, UniqueFd upstream) : dir_(std::move(dir)), upstream_(std::move(upstream)) {}
+  Guard(UniqueFd dir, UniqueFd upstream, Given given)
+      : dir_(std::move(dir)), upstream_(std::move(upstream)), given_(std::move(given)) {}
   Result<> start(const std::string& policy);
   Result<> loop();
 
@@ -70,7 +72,9 @@ class Guard {
   json element(const char* verb, uint32_t addr, uint32_t ttl) const;
   void expire_pending();
 
-  UniqueFd dir_, upstream_, dns_, events_;
+  UniqueFd dir_, upstream_;
+  Given given_;
+  UniqueFd dns_, events_;
   uint64_t events_size_ = 0;
   std::optional<NflogGroup> nflog_;
   NftContext nft_;
@@ -99,7 +103,7 @@ Result<> Guard::reload() {
   if (changed && !expires_.empty()) {
     // Addresses of names no longer allowed go at once; open connections stay.
     json flush{
-        {"flush", {{"set", {{"family", "inet"}, {"table", kEgressTable}, {"name", kDomainSet}}}}}};
+        {"flush", {{"set", {{"family", "inet"}, {"table", config_.table}, {"name", kDomainSet}}}}}};
     TRY(nft_.run(json{{"nftables", {flush}}}.dump()));
     expires_.clear();
   }
@@ -115,8 +119,16 @@ Result<> Guard::start(const std::string& policy) {
   if (!events_) return fail_errno("{}", kEventsFile);
   struct stat st {};
   if (::fstat(events_.get(), &st) == 0) events_size_ = static_cast<uint64_t>(st.st_size);
-  nflog_ = TRY(NflogGroup::bind(kLogGroup));
-  if (config_.resolver) {
+  if (given_.nflog) {
+    nflog_ = NflogGroup::adopt(std::move(given_.nflog));
+  } else {
+    nflog_ = TRY(NflogGroup::bind(kLogGroup));
+  }
+  if (config_.resolver && given_.resolver) {
+    dns_ = std::move(given_.resolver);
+    int on = 1;
+    if (::ioctl(dns_.get(), FIONBIO, &on) != 0) return fail_errno("resolver socket");
+  } else if (config_.resolver) {
     dns_.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     auto at = ipv4(*parse_ipv4(kResolverIp), 53);
     if (!dns_ || ::bind(dns_.get(), reinterpret_cast<sockaddr*>(&at), sizeof at) != 0)
@@ -148,7 +160,7 @@ json Guard::element(const char* verb, uint32_t addr, uint32_t ttl) const {
   return {{verb,
            {{"element",
              {{"family", "inet"},
-              {"table", kEgressTable},
+              {"table", config_.table},
               {"name", kDomainSet},
               {"elem", {{{"elem", elem}}}}}}}}};
 }
@@ -275,8 +287,8 @@ Result<> Guard::loop() {
 
 }  // namespace
 
-int serve(UniqueFd dir, UniqueFd upstream, const std::string& policy, int ready) {
-  Guard g(std::move(dir), std::move(upstream));
+int serve(UniqueFd dir, UniqueFd upstream, Given given, const std::string& policy, int ready) {
+  Guard g(std::move(dir), std::move(upstream), std::move(given));
   if (auto r = g.start(policy); !r) {
     std::string line = "egress guard: " + r.error().what() + "\n";
     (void)!::write(ready, line.data(), line.size());

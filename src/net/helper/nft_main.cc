@@ -3,8 +3,9 @@
 // lives in this small helper that nucleus runs when a ruleset changes, never on a plain start.
 // Exit 0 on success; 1 with libnftables' message on one stderr line otherwise.
 //
-// With --guard DIR (and --netns), it becomes the container's egress guard (net/guard.h) and
-// stays until killed; "ready" or one error line on stderr tells the parent how it started.
+// With --guard DIR, it becomes the container's egress guard (net/guard.h), in the namespace given
+// with --netns or, for a gVisor sandbox, in the host's, and stays until killed; "ready" or one
+// error line on stderr tells the parent how it started.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -35,22 +36,34 @@ std::string read_all(int fd) {
   return out;
 }
 
+// Without --netns, the guard stays in the host's namespace (a gVisor sandbox's) and gets its
+// nflog socket as descriptor 3 and, with a resolver, the resolver's socket as 4.
 int guard(int netns, const char* dir_path) {
   nucleus::UniqueFd dir(::open(dir_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir) return failed(std::string("egress guard: ") + dir_path + ": " + std::strerror(errno));
   // Made before entering the container's namespace: the resolver asks from the host's.
   nucleus::UniqueFd upstream(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!upstream) return failed(std::string("egress guard: socket: ") + std::strerror(errno));
-  if (::setns(netns, CLONE_NEWNET) != 0)
+  nucleus::net::guard::Given given;
+  if (netns < 0) {
+    for (int fd : {3, 4}) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    given.nflog.reset(::fcntl(3, F_GETFD) >= 0 ? 3 : -1);
+    given.resolver.reset(::fcntl(4, F_GETFD) >= 0 ? 4 : -1);
+    if (!given.nflog) return failed("egress guard: no nflog socket (descriptor 3)");
+  } else if (::setns(netns, CLONE_NEWNET) != 0) {
     return failed(std::string("egress guard: setns: ") + std::strerror(errno));
-  return nucleus::net::guard::serve(std::move(dir), std::move(upstream), read_all(0), 2);
+  }
+  return nucleus::net::guard::serve(std::move(dir), std::move(upstream), std::move(given),
+                                    read_all(0), 2);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  constexpr const char* kUsage = "usage: nucleus-nft [--netns PATH] [--guard DIR] < batch.json";
   int netns = -1;
   const char* guard_dir = nullptr;
+  if (argc % 2 == 0) return failed(kUsage);
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--netns") == 0) {
       netns = ::open(argv[i + 1], O_RDONLY | O_CLOEXEC);
@@ -60,14 +73,10 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--guard") == 0) {
       guard_dir = argv[i + 1];
     } else {
-      return failed("usage: nucleus-nft [--netns PATH [--guard DIR]] < batch.json");
+      return failed(kUsage);
     }
   }
-  if (argc % 2 == 0) return failed("usage: nucleus-nft [--netns PATH [--guard DIR]] < batch.json");
-  if (guard_dir != nullptr) {
-    if (netns < 0) return failed("nucleus-nft: --guard needs --netns");
-    return guard(netns, guard_dir);
-  }
+  if (guard_dir != nullptr) return guard(netns, guard_dir);
   if (netns >= 0 && ::setns(netns, CLONE_NEWNET) != 0)
     return failed(std::string("setns: ") + std::strerror(errno));
   nucleus::net::NftContext nft;

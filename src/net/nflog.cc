@@ -1,4 +1,4 @@
-#include "net/helper/nflog.h"
+#include "net/nflog.h"
 
 #include <arpa/inet.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -61,6 +61,22 @@ Result<NflogGroup> NflogGroup::bind(uint16_t group) {
   mode.copy_range = htonl(64);  // the IPv4 header and the ports
   mode.copy_mode = NFULNL_COPY_PACKET;
   TRY(configure(g.fd_.get(), group, NFULA_CFG_MODE, &mode, sizeof mode));
+  g.group_ = group;
+  return g;
+}
+
+Result<NflogGroup> NflogGroup::bind_free(uint16_t first, uint16_t count) {
+  for (uint32_t group = first; group < uint32_t{first} + count && group <= 0xffff; group++) {
+    auto g = bind(static_cast<uint16_t>(group));
+    // Another socket has this group: EPERM (the kernel checks the owner first), or EBUSY.
+    if (g || (g.error().code != EPERM && g.error().code != EBUSY)) return g;
+  }
+  return fail_invalid("nflog: groups {} to {} are all taken", first, first + count - 1);
+}
+
+NflogGroup NflogGroup::adopt(UniqueFd fd) {
+  NflogGroup g;
+  g.fd_ = std::move(fd);
   return g;
 }
 
