@@ -130,6 +130,7 @@ Result<std::string> choose_platform(const std::string& runsc, const std::string&
 std::vector<std::string> Sandbox::command() const {
   auto argv = runsc_verb(runsc);
   argv.insert(argv.end(), {"--network", network, "--platform", platform});
+  if (seccomp) argv.push_back("--oci-seccomp");
   return argv;
 }
 
@@ -151,6 +152,7 @@ Result<Sandbox> prepare(const spec::Spec& s, const std::string& netns) {
   sb.bundle = bundle_dir(s.id);
   fs::remove_tree(sb.bundle);  // a restart's: each start gets a fresh root, as natively
   TRY(write_bundle(s, *plan, sb.bundle, netns));
+  sb.seccomp = !plan->seccomp.empty();
   log::debug("{:.2f} ms: bundle written", log::elapsed_ms());
   return sb;
 }

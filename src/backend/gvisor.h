@@ -28,6 +28,7 @@ Result<std::string> choose_platform(const std::string& runsc, const std::string&
 struct Sandbox {
   std::string id, runsc, platform, network = "none", bundle;
   bool terminal = false;  // -t: runsc makes a pty and sends its master (Launched::pty_master)
+  bool seccomp = false;   // config.json has linux.seccomp: runsc --oci-seccomp
   // runsc's global options (before the verb).
   std::vector<std::string> command() const;
 };

@@ -8,6 +8,7 @@
 #include "backend/gvisor.h"
 #include "backend/gvisor_paths.h"
 #include "backend/oci_bundle.h"
+#include "backend/output_relay.h"
 #include "process/monitor.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -67,17 +68,22 @@ Result<int> exec(const std::string& id, const spec::Spec& s, const spec::Process
   UniqueFd null;
   if (detach || !process.open_stdin) null.reset(::open("/dev/null", O_RDWR | O_CLOEXEC));
   int in = null ? null.get() : -1, out = detach ? null.get() : -1;
+  int stdio[3] = {in, out, out};
+  OutputRelay relay;
+  if (!detach && !process.terminal) TRY(relay.prepare(stdio));
   // Detached: runsc exec in a session of its own that outlives us (runsc's own --detach loses
   // the process descriptor when it re-executes itself).
-  auto child = TRY(process::spawn(argv, {{in, out, out}, detach, {json.get()}, !detach}));
+  auto child =
+      TRY(process::spawn(argv, {{stdio[0], stdio[1], stdio[2]}, detach, {json.get()}, !detach}));
   if (detach) return 0;
+  relay.started();
   process::Launched launched;
   launched.pid = child.pid;
   launched.pidfd = std::move(child.pidfd);
   TRY(process::block_forwarded_signals());
   process::MonitorOptions mo;
   mo.forward = [&](int sig) { ::kill(child.pid, sig); };
-  return TRY(process::monitor(launched, mo, nullptr)).code;
+  return TRY(process::monitor(launched, mo, relay.pump())).code;
 }
 
 }  // namespace nucleus::backend::gvisor

@@ -13,6 +13,8 @@
 
 #include "process/pty.h"
 #include "security/capability_names.h"
+#include "security/seccomp_oci.h"
+#include "security/seccomp_profile.h"
 #include "util/fs.h"
 #include "util/parse.h"
 #include "util/scope_exit.h"
@@ -244,6 +246,11 @@ std::string oci_config(const spec::Spec& s, const plan::Plan& p, const std::stri
                    {"resources", resources(s.resources)},
                    {"maskedPaths", masked},
                    {"readonlyPaths", readonly}}}};
+  // The same allowlist as natively, applied by the Sentry to the workload's calls (runsc
+  // --oci-seccomp): what a native sandbox may not call fails the same way under gVisor.
+  if (!p.seccomp.empty())
+    config["linux"]["seccomp"] =
+        security::seccomp::to_oci(security::seccomp::default_profile(), "SCMP_ACT_TRAP");
   return config.dump(2) + "\n";
 }
 

@@ -27,6 +27,16 @@ TEST_F(Gvisor, IsolatedLikeANativeSandbox) {
   EXPECT_EQ(r.out, "pid=1\n0\nCapEff:\t0000000000000000\nroot-ro\ntmp-rw\nmarker-invisible\nlo\n");
 }
 
+// The native allowlist goes into the bundle (runsc --oci-seccomp): a call it denies fails, one it
+// does not list ends the caller, where gVisor alone would have answered both.
+TEST_F(Gvisor, TheSeccompProfileHoldsInsideTheSandbox) {
+  for (const char* rt : {"native", "gvisor"}) {
+    auto j = probe({"--runtime", rt}, {"syscall=personality", "syscall=unlisted"});
+    EXPECT_EQ(j["checks"]["syscall=personality"], EPERM) << rt;       // gVisor alone: EINVAL
+    EXPECT_EQ(j["checks"]["syscall=unlisted"], 1000 + SIGSYS) << rt;  // gVisor alone: ENOSYS
+  }
+}
+
 TEST_F(Gvisor, ProbeSeesTheSameFilesystemPolicy) {
   RunResult raw;
   auto j = probe({"--runtime", "gvisor"},

@@ -6,7 +6,8 @@
  *     exec=PATH    execve PATH (in a child; reports its errno, or 0 if it ran)
  *     mkdir=PATH   mkdir PATH             syscall=NAME mount|unshare|ptrace|keyctl|bpf|setns|
  *                                                      userfaultfd|perf_event_open|io_uring_setup|
- *                                                      chroot|socket_packet|wx_mmap|clone_newuser
+ *                                                      chroot|socket_packet|wx_mmap|clone_newuser|
+ *                                                      personality|unlisted (1000+signal if killed)
  *     alloc=MIB    allocate and touch MIB MiB (then report)
  *     forks=N      fork N sleeping children; report how many succeeded
  *     listen=PORT  TCP server + client on 127.0.0.1:PORT, report 0 when a byte went through
@@ -108,6 +109,15 @@ static int try_syscall(const char* name) {
     void* p =
         mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     r = p == MAP_FAILED ? -1 : 0;
+  } else if (!strcmp(name, "personality")) {
+    r = syscall(SYS_personality, 0x0040000 /* ADDR_NO_RANDOMIZE */);
+  } else if (!strcmp(name, "unlisted")) {
+    /* tuxcall: in no allowlist; the filter kills the caller (1000 + the signal) */
+    pid_t pid = fork();
+    if (pid == 0) _exit(syscall(SYS_tuxcall) < 0 ? errno : 0);
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid) return errno;
+    return WIFSIGNALED(status) ? 1000 + WTERMSIG(status) : WEXITSTATUS(status);
   } else
     return -EINVAL;
   return r >= 0 ? 0 : errno;
