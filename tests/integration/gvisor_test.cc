@@ -92,6 +92,14 @@ TEST_F(Gvisor, OutputToARegularFileKeepsEveryLine) {
   for (const char* line : {"one\n", "two\n", "three\n"})
     EXPECT_NE(text.find(line), std::string::npos) << line << " missing from: " << text;
   EXPECT_EQ(text.size(), 14u) << text;
+  // exec likewise: appended after what the file holds, not written over it from offset 0.
+  std::string id = trim(run(gv({"-d", "--", "sleep", "30"})).out);
+  cmd = std::string("(echo before; ") + NUCLEUS_BIN + " exec " + id +
+        " sh -c 'echo one; echo two >&2') > " + file + " 2>&1";
+  EXPECT_EQ(system(cmd.c_str()), 0);
+  std::ifstream again(file);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(again)), {}), "before\none\ntwo\n");
+  EXPECT_EQ(run({"rm", "-f", id}).code, 0);
 }
 
 TEST_F(Gvisor, TwoSandboxesAtOnce) {
