@@ -35,6 +35,11 @@ TEST_F(Gvisor, TheSeccompProfileHoldsInsideTheSandbox) {
     EXPECT_EQ(j["checks"]["syscall=personality"], EPERM) << rt;       // gVisor alone: EINVAL
     EXPECT_EQ(j["checks"]["syscall=unlisted"], 1000 + SIGSYS) << rt;  // gVisor alone: ENOSYS
   }
+  // Threads still start: glibc's clone3 is not refused with an error it would not fall back on.
+  RunResult threads = run(gv({"--", "python3", "-c",
+                              "import threading; t = threading.Thread(target=print, "
+                              "args=('thread',)); t.start(); t.join()"}));
+  EXPECT_EQ(threads.out, "thread\n") << threads.err;
 }
 
 TEST_F(Gvisor, ProbeSeesTheSameFilesystemPolicy) {
