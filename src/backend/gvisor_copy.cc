@@ -1,9 +1,11 @@
 // nucleus cp for gVisor sandboxes. Their files live behind runsc's gofer and in the sandbox's own
 // memory (/tmp), not under a host path nucleus could open, so the copy runs through `runsc exec`:
 // in, the host's tar packs the source (read with the caller's authority) and tar inside the
-// sandbox unpacks it; out, a regular file is streamed out with cat and written beside the
-// destination, then renamed into place (never through a symlink). Both need sh, tar, mktemp and
-// mv (in) or cat (out) in the container.
+// sandbox unpacks it; out, a regular file is streamed out with cat (a symlink with readlink) and
+// written beside the destination, then renamed into place, and a directory is packed by tar
+// inside and unpacked on the host by fs::tar, which never writes outside the destination nor
+// through a symlink. They need sh and tar, mktemp and mv (in) or cat and readlink (out) in the
+// container.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -12,6 +14,7 @@
 #include "backend/gvisor.h"
 #include "backend/gvisor_paths.h"
 #include "backend/oci_bundle.h"
+#include "fs/tar.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/scope_exit.h"
@@ -30,9 +33,13 @@ constexpr const char* kUnpack =
     "mv -f \"$t/$name\" \"$dst\" || { rm -rf \"$t\"; exit 1; }\n"
     "rmdir \"$t\"\n";
 
+// One tag byte, then the data: F and the file's bytes, S and the link's target, D and a tar of
+// the directory's content.
 constexpr const char* kEmit =
-    "if [ -f \"$1\" ] && [ ! -L \"$1\" ]; then exec cat -- \"$1\"; fi\n"
-    "echo \"$1: not a regular file (only files are copied out of a gVisor container)\" >&2\n"
+    "if [ -L \"$1\" ]; then printf S; exec readlink -- \"$1\"; fi\n"
+    "if [ -f \"$1\" ]; then printf F; exec cat -- \"$1\"; fi\n"
+    "if [ -d \"$1\" ]; then printf D; exec tar -c -f - -C \"$1\" .; fi\n"
+    "echo \"$1: not a file, directory or symlink\" >&2\n"
     "exit 3\n";
 
 int wait_code(process::Child& c) {
@@ -55,6 +62,105 @@ Result<process::Child> exec_script(const std::string& id, const spec::Spec& s, c
   argv.insert(argv.end(), {"exec", "--process", "/proc/self/fd/3", id});
   return process::spawn(argv, {{in, out, -1}, false, {json.get()}});
 }
+
+// Where a copy out lands: a temp file or link beside the target, renamed over it at the end, or
+// the target directory itself (made if missing, removed again if the copy fails).
+class Sink {
+ public:
+  Sink(int dir, std::string name, std::string shown)
+      : dir_(dir),
+        name_(std::move(name)),
+        temp_("." + name_ + ".nucleus-cp"),
+        shown_(std::move(shown)) {}
+
+  Result<> file(int in) {
+    TRY(fresh_temp());
+    UniqueFd out(
+        ::openat(dir_, temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!out) return fail_errno("create {}", temp_path());
+    made_temp_ = true;
+    char buf[65536];
+    for (ssize_t n; (n = ::read(in, buf, sizeof buf)) != 0;) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return fail_errno("read {}", shown_);
+      if (!write_all(out.get(), buf, static_cast<size_t>(n)))
+        return fail_errno("write {}", temp_path());
+    }
+    if (::fsync(out.get()) != 0) return fail_errno("{}", temp_path());
+    return {};
+  }
+
+  Result<> symlink(int in) {
+    char target[4097];
+    size_t len = 0;
+    for (ssize_t n;
+         len < sizeof target - 1 && (n = ::read(in, target + len, sizeof target - 1 - len)) != 0;) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return fail_errno("read {}", shown_);
+      len += static_cast<size_t>(n);
+    }
+    while (len > 0 && target[len - 1] == '\n') len--;
+    target[len] = '\0';
+    TRY(fresh_temp());
+    if (::symlinkat(target, dir_, temp_.c_str()) != 0) return fail_errno("symlink {}", temp_path());
+    made_temp_ = true;
+    return {};
+  }
+
+  Result<> directory(int in, const std::string& source) {
+    struct stat st {};
+    if (::fstatat(dir_, name_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (!S_ISDIR(st.st_mode))
+        return fail_invalid("{}: cannot copy a directory over a file", shown_);
+    } else if (::mkdirat(dir_, name_.c_str(), 0755) != 0) {
+      return fail_errno("mkdir {}", shown_);
+    } else {
+      made_dir_ = true;
+    }
+    UniqueFd into(::openat(dir_, name_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!into) return fail_errno("{}", shown_);
+    return fs::tar::extract(in, into.get(), source);
+  }
+
+  Result<> commit() {
+    if (!made_temp_) return {};
+    struct stat st {};
+    if (::fstatat(dir_, name_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+      return undo(), fail_invalid("{}: exists and is a directory", shown_);
+    if (::renameat(dir_, temp_.c_str(), dir_, name_.c_str()) != 0)
+      return undo(), fail_errno("rename to {}", shown_);
+    made_temp_ = false;
+    return {};
+  }
+
+  void undo() {
+    if (made_temp_) ::unlinkat(dir_, temp_.c_str(), 0);
+    if (made_dir_) fs::remove_tree_at(dir_, name_);
+    made_temp_ = made_dir_ = false;
+  }
+
+ private:
+  // A crashed copy's temp goes first (a symlink there is removed, not followed).
+  Result<> fresh_temp() {
+    if (::unlinkat(dir_, temp_.c_str(), 0) != 0 && errno != ENOENT)
+      return fail_errno("remove {}", temp_path());
+    return {};
+  }
+  std::string temp_path() const { return shown_.substr(0, shown_.rfind('/') + 1) + temp_; }
+  static bool write_all(int fd, const char* p, size_t n) {
+    while (n > 0) {
+      ssize_t w = ::write(fd, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return false;
+      p += w, n -= static_cast<size_t>(w);
+    }
+    return true;
+  }
+
+  int dir_;
+  std::string name_, temp_, shown_;
+  bool made_temp_ = false, made_dir_ = false;
+};
 
 Result<> check_path(const std::string& path, const std::string& id) {
   if (path.empty() || path[0] != '/')
@@ -102,35 +208,39 @@ Result<> copy_out(const std::string& id, const spec::Spec& s, const std::string&
   if (::lstat(host_dst.c_str(), &st) == 0) {
     if (S_ISLNK(st.st_mode))
       return fail_invalid("{}: refusing to write through a symlink", host_dst);
-    if (S_ISDIR(st.st_mode)) target = host_dst + "/" + fs::split_last(container_src).second;
+    if (S_ISDIR(st.st_mode)) {
+      std::string name = fs::split_last(container_src).second;
+      target = name.empty() || name == "." ? host_dst : host_dst + "/" + name;
+    }
   }
   auto [parent, name] = fs::split_last(target);
-  if (::lstat(target.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-    return fail_invalid("{}: exists and is not a regular file", target);
   UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir) return fail_errno("{}", parent);
-  std::string temp = "." + name + ".nucleus-cp";
-  ::unlinkat(dir.get(), temp.c_str(), 0);  // a crashed copy's (a symlink is removed, not followed)
-  UniqueFd out(::openat(dir.get(), temp.c_str(),
-                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!out) return fail_errno("create {}/{}", parent, temp);
-  bool done = false;
-  ScopeExit remove_temp([&] {
-    if (!done) ::unlinkat(dir.get(), temp.c_str(), 0);
-  });
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
+  UniqueFd r(p[0]), w(p[1]);
   UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
-  auto emit = TRY(exec_script(id, s, kEmit, {container_src}, null.get(), out.get()));
-  if (int code = wait_code(emit); code != 0)
-    return fail_invalid("{}:{}: could not copy it out (exit {})", id.substr(0, 12), container_src,
-                        code);
-  // runsc hands the descriptor to the sandbox, which makes it its own user's: take it back.
-  if (::fchown(out.get(), ::geteuid(), ::getegid()) != 0 || ::fchmod(out.get(), 0644) != 0 ||
-      ::fsync(out.get()) != 0)
-    return fail_errno("{}", target);
-  if (::renameat(dir.get(), temp.c_str(), dir.get(), name.c_str()) != 0)
-    return fail_errno("rename to {}", target);
-  done = true;
-  return {};
+  auto emit = TRY(exec_script(id, s, kEmit, {container_src}, null.get(), w.get()));
+  w.reset();
+  ScopeExit stop_emit([&] {
+    if (emit.pid > 0) process::stop(emit);
+  });
+  std::string shown = fmt::format("{}:{}", id.substr(0, 12), container_src);
+  char tag = 0;
+  while (::read(r.get(), &tag, 1) < 0 && errno == EINTR) {
+  }
+  Sink sink{dir.get(), name, target};
+  Result<> copied = tag == 'D'   ? sink.directory(r.get(), shown)
+                    : tag == 'F' ? sink.file(r.get())
+                    : tag == 'S' ? sink.symlink(r.get())
+                                 : Result<>{};
+  int code = wait_code(emit);
+  if (!copied) return sink.undo(), fail(copied.error());
+  if (code != 0 || tag == 0) {
+    sink.undo();
+    return fail_invalid("{}: could not copy it out (exit {})", shown, code);
+  }
+  return sink.commit();
 }
 
 }  // namespace nucleus::backend::gvisor

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <functional>
 #include <vector>
 
 namespace nucleus::fs {
@@ -174,25 +173,26 @@ Result<std::vector<std::string>> list_dir(const std::string& dir) {
   return names;
 }
 
-void remove_tree(const std::string& dir) {
-  std::function<void(int, const char*)> remove_at = [&](int parent, const char* name) {
-    UniqueFd fd(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (fd) {
-      DIR* d = ::fdopendir(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
-      std::vector<std::string> names;
-      while (dirent* e = d ? ::readdir(d) : nullptr) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") names.push_back(n);
-      }
-      if (d) ::closedir(d);
-      for (const auto& n : names) {
-        if (::unlinkat(fd.get(), n.c_str(), 0) != 0 && (errno == EISDIR || errno == EPERM))
-          remove_at(fd.get(), n.c_str());
-      }
+void remove_tree_at(int parent, const std::string& name) {
+  UniqueFd fd(::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (fd) {
+    DIR* d = ::fdopendir(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+    std::vector<std::string> names;
+    while (dirent* e = d ? ::readdir(d) : nullptr) {
+      std::string n = e->d_name;
+      if (n != "." && n != "..") names.push_back(n);
     }
-    ::unlinkat(parent, name, AT_REMOVEDIR);
-  };
-  remove_at(AT_FDCWD, dir.c_str());
+    if (d) ::closedir(d);
+    for (const auto& n : names) {
+      if (::unlinkat(fd.get(), n.c_str(), 0) != 0 && (errno == EISDIR || errno == EPERM))
+        remove_tree_at(fd.get(), n);
+    }
+  }
+  ::unlinkat(parent, name.c_str(), AT_REMOVEDIR);
+}
+
+void remove_tree(const std::string& dir) {
+  remove_tree_at(AT_FDCWD, dir);
 }
 
 }  // namespace nucleus::fs

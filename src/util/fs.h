@@ -43,6 +43,8 @@ Result<UniqueFd> lock_file(const std::string& path);
 
 // Removes a directory tree without following symlinks (best effort: what cannot go stays).
 void remove_tree(const std::string& dir);
+// The same for the entry `name` of directory `parent` (never through a symlink).
+void remove_tree_at(int parent, const std::string& name);
 
 // "/a/b/" -> {"/a", "b"}; "b" -> {".", "b"}; "/b" -> {"/", "b"} (trailing slashes dropped).
 std::pair<std::string, std::string> split_last(std::string path);

@@ -208,16 +208,36 @@ TEST_F(Gvisor, CopyInAndOutThroughTheSandbox) {
   struct stat st {};
   ASSERT_EQ(stat((out + "/made").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, 0u);  // the caller's, not the sandbox's user
-  // Refused, and nothing written: through a symlink, a directory out, a missing file.
+  // A directory out, with a symlink in it (copied as a link, not followed): as natively, a new
+  // destination gets the directory, an existing directory gets it by name.
+  EXPECT_EQ(
+      run({"exec", "gv-cp", "sh", "-c",
+           "mkdir -p " + unique + "/deep/er && echo x > " + unique + "/deep/er/x && chmod 4755 " +
+               unique + "/deep/er/x && ln -s /etc " + unique + "/etc-link"})
+          .code,
+      0);
+  RunResult tree = run({"cp", "gv-cp:" + unique, out + "/tree"});
+  EXPECT_EQ(tree.code, 0) << tree.err;
+  std::ifstream deep(out + "/tree/deep/er/x");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(deep)), {}), "x\n");
+  EXPECT_EQ(std::filesystem::read_symlink(out + "/tree/etc-link"), "/etc");
+  ASSERT_EQ(stat((out + "/tree/deep/er/x").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0755u);  // no setuid bit from inside
+  EXPECT_EQ(run({"cp", "gv-cp:" + unique + "/deep", out}).code, 0);
+  EXPECT_TRUE(std::filesystem::exists(out + "/deep/er/x"));
+  EXPECT_EQ(run({"cp", "gv-cp:" + unique + "/etc-link", out + "/copied-link"}).code, 0);
+  EXPECT_EQ(std::filesystem::read_symlink(out + "/copied-link"), "/etc");
+  // Refused, and nothing written: through a symlink, a directory over a file, a missing file.
   std::filesystem::create_symlink(host.path() + "/victim", out + "/link");
   EXPECT_EQ(run({"cp", "gv-cp:/tmp/made", out + "/link"}).code, 125);
   EXPECT_FALSE(std::filesystem::exists(host.path() + "/victim"));
-  EXPECT_EQ(run({"cp", "gv-cp:" + unique, out + "/tree"}).code, 125);
+  EXPECT_EQ(run({"cp", "gv-cp:" + unique, out + "/made"}).code, 125);
   EXPECT_EQ(run({"cp", "gv-cp:/tmp/missing", out}).code, 125);
   EXPECT_EQ(run({"cp", host.path() + "/missing", "gv-cp:/tmp/x"}).code, 125);
-  size_t entries = 0;
-  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(out)) entries++;
-  EXPECT_EQ(entries, 2u);  // made and link: no temp file left
+  std::set<std::string> entries;
+  for (auto& e : std::filesystem::directory_iterator(out)) entries.insert(e.path().filename());
+  // No temp file left.
+  EXPECT_EQ(entries, (std::set<std::string>{"made", "link", "tree", "deep", "copied-link"}));
   EXPECT_EQ(run({"rm", "-f", "gv-cp"}).code, 0);
 }
 
