@@ -23,9 +23,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)tar::apply_pax(s, path, link);
   if (size >= tar::kBlock)
     (void)tar::parse_header(std::span<const uint8_t, tar::kBlock>(data, tar::kBlock));
+  // One scratch directory, emptied after each input (and left empty at the end).
   static const std::string scratch = [] {
-    char t[] = "/tmp/nucleus-tar-fuzz-XXXXXX";
-    return std::string(mkdtemp(t));
+    std::string dir = "/tmp/nucleus-tar-fuzz." + std::to_string(getuid());
+    nucleus::fs::remove_tree(dir);
+    mkdir(dir.c_str(), 0700);
+    return dir;
   }();
   int mem = memfd_create("tar", MFD_CLOEXEC);
   if (mem < 0 || write(mem, data, size) != static_cast<ssize_t>(size)) abort();
