@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# nucleus --runtime gvisor vs runsc itself on the same busybox bundle, in one hyperfine run:
-# what nucleus adds around runsc (plan, bundle, state, cleanup). Both on the ptrace platform.
+# nucleus --runtime gvisor vs runsc itself on the same busybox bundle, with the same seccomp
+# profile, in one hyperfine run: what nucleus adds around runsc (plan, bundle, state, cleanup).
+# runsc without the profile is measured too (what the filter costs). All on the ptrace platform.
 #
 #   bench/gvisor.sh        env: RUNS=30 RESULTS=/tmp/nucleus-peers/results NUCLEUS=binary
 set -euo pipefail
@@ -17,10 +18,22 @@ derive_bundle "$SB" '.process.args = ["/bin/true"] | .process.terminal = false'
 NROOT=$WORK/nucleus-gvisor-state
 "$NUCLEUS" --root "$NROOT" run --runtime gvisor --gvisor-platform ptrace --rootfs "$ROOTFS" \
   -- /bin/true || die "nucleus --runtime gvisor does not run here"
+# The same seccomp profile as nucleus gives its sandboxes (runsc --oci-seccomp), taken from the
+# bundle of one, so that the two do the same work.
+probe=$("$NUCLEUS" --root "$NROOT" run -d --runtime gvisor --gvisor-platform ptrace \
+  --rootfs "$ROOTFS" -- /bin/sleep 100)
+SECCOMP=$WORK/nucleus-seccomp.json
+jq '.linux.seccomp' "$NROOT/gvisor/$probe/config.json" >"$SECCOMP"
+"$NUCLEUS" --root "$NROOT" rm -f "$probe" >/dev/null
+SBS=$WORK/bundle-gvisor-true-seccomp
+derive_bundle "$SBS" '.process.args = ["/bin/true"] | .process.terminal = false |
+  .linux.seccomp = $seccomp[0]' --slurpfile seccomp "$SECCOMP"
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$RESULTS/gvisor.json" \
-  -n "runsc run (ptrace)" "${RUNSC[*]} run --bundle $SB peers-gvisor-bench" \
+  -n "runsc run --oci-seccomp (ptrace)" \
+  "${RUNSC[*]} --oci-seccomp run --bundle $SBS peers-gvisor-bench" \
   -n "nucleus run --runtime gvisor" \
-  "$NUCLEUS --root $NROOT run --runtime gvisor --gvisor-platform ptrace --rootfs $ROOTFS -- /bin/true" >&2
+  "$NUCLEUS --root $NROOT run --runtime gvisor --gvisor-platform ptrace --rootfs $ROOTFS -- /bin/true" \
+  -n "runsc run, no seccomp (ptrace)" "${RUNSC[*]} run --bundle $SB peers-gvisor-bench" >&2
 jq -r '.results[] | [.command, (.mean*1000), (.stddev*1000), (.min*1000)] | @tsv' \
   "$RESULTS/gvisor.json" | awk -F'\t' -v base="$(jq '.results[0].mean' "$RESULTS/gvisor.json")" \
   'BEGIN { printf "%-30s %9s %9s %9s %9s\n", "command", "mean_ms", "sd_ms", "min_ms", "x_runsc" }
