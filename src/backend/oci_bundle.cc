@@ -13,6 +13,7 @@
 
 #include "process/pty.h"
 #include "security/capability_names.h"
+#include "spec/rlimit_names.h"
 #include "security/seccomp_oci.h"
 #include "security/seccomp_profile.h"
 #include "util/fs.h"
@@ -28,21 +29,6 @@ namespace {
 using nlohmann::json;
 using plan::MountOp;
 using plan::OpKind;
-
-std::string rlimit_name(int resource) {
-  switch (resource) {
-    case RLIMIT_NOFILE:
-      return "RLIMIT_NOFILE";
-    case RLIMIT_NPROC:
-      return "RLIMIT_NPROC";
-    case RLIMIT_CORE:
-      return "RLIMIT_CORE";
-    case RLIMIT_STACK:
-      return "RLIMIT_STACK";
-    default:
-      return fmt::format("RLIMIT_{}", resource);
-  }
-}
 
 // gVisor provides /dev's nodes and links itself; host device nodes are never passed in.
 bool device_entry(const MountOp& op) {
@@ -215,7 +201,7 @@ json sandbox_seccomp() {
 std::string process_config(const spec::Spec& s, const spec::Process& process) {
   json rlimits = json::array();
   for (const auto& r : s.rlimits)
-    rlimits.push_back({{"type", rlimit_name(r.resource)}, {"soft", r.soft}, {"hard", r.hard}});
+    rlimits.push_back({{"type", std::string(spec::rlimit_name(r.resource))}, {"soft", r.soft}, {"hard", r.hard}});
   json out = {{"terminal", process.terminal},
               {"user", {{"uid", process.user.uid}, {"gid", process.user.gid}}},
               {"args", process.args},

@@ -30,6 +30,13 @@ enum class OpKind : uint8_t {
   kMask,          // hide path: /dev/null over a file, an empty read-only tmpfs over a directory
   kReadonly,      // make the tree at path read-only
   kRootReadonly,  // make the root mount read-only (last)
+  // OCI bundles (plan/oci.cc): targets resolved inside the root, symlinks followed there, and
+  // created when missing.
+  kMount,    // a new `fstype` filesystem at path: `source`, data options in text, attrs
+  kMknod,    // a device node at path (rdev, mode with S_IFCHR/S_IFBLK/S_IFIFO, uid/gid)
+  kCgroup,   // the container's cgroup hierarchies at path (v2, or a tmpfs of v1 ones), attrs
+  kSysctl,   // write text to the existing file at path (below proc/sys)
+  kPropagate,  // set `propagation` on the mount at path
 };
 
 struct MountOp {
@@ -41,6 +48,24 @@ struct MountOp {
   unsigned mode = 0755;
   bool recursive = true;  // kBind: clone submounts too
   int src_fd = -1;        // kBind: filled by the child before it leaves the host's root
+  std::string fstype = {};  // kMount
+  unsigned long propagation = 0;  // kBind, kMount, kPropagate: MS_SHARED... | MS_REC
+  unsigned long rdev = 0;         // kMknod
+  uint32_t uid = UINT32_MAX, gid = UINT32_MAX;  // kMknod: owner (UINT32_MAX: leave)
+};
+
+// A hook the child runs itself (createContainer, startContainer), prepared here.
+struct ChildHook {
+  std::string path;
+  std::vector<std::string> args, env;
+  std::vector<char*> argv, envp;
+  int timeout_s = 0;  // 0: none
+};
+
+// A namespace joined by path in the child (user first).
+struct JoinNamespace {
+  int nstype;  // CLONE_NEW*
+  std::string path;
 };
 
 struct Plan {
@@ -54,6 +79,7 @@ struct Plan {
   // Filesystem.
   std::string root_source;  // empty: a fresh tmpfs root
   bool root_readonly = true;
+  unsigned root_attrs = 0x2 | 0x4;  // MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV (an OCI root: none)
   std::string stage_dir;       // host directory where the new root is attached before pivot_root
   std::string context_source;  // for kCopyFile operations
   std::vector<MountOp> mounts;
@@ -83,7 +109,34 @@ struct Plan {
 
   // Policies.
   std::vector<sock_filter> seccomp;      // empty: none
+  unsigned seccomp_flags = 0;            // SECCOMP_FILTER_FLAG_*
   security::landlock::Ruleset landlock;  // abi 0: none
+
+  // OCI bundles (plan/oci.cc); the defaults are what nucleus's own containers get.
+  bool oci = false;                      // root ops resolve in the root (see OpKind::kMount)
+  std::vector<spec::IdMap> uid_map, gid_map;  // empty: "0 host_uid 1"
+  std::vector<JoinNamespace> join_namespaces;
+  std::string join_pid_namespace;  // joined by the parent before clone
+  bool new_cgroup_namespace = true;
+  bool new_time_namespace = false;  // with time_offsets, made by the child
+  std::string time_offsets;         // "monotonic S N\nboottime S N\n"
+  bool set_hostname = true;
+  std::string domainname;
+  bool cap_sets = false;  // the five sets below apply, not cap_keep
+  uint64_t cap_bounding = 0, cap_effective = 0, cap_permitted = 0, cap_inheritable = 0,
+           cap_ambient = 0;
+  bool set_groups = false;  // setgroups(groups) instead of none
+  std::vector<gid_t> groups;
+  int umask = -1;
+  long personality = -1;
+  unsigned long root_propagation = 0;  // after pivot_root, on "/"
+  std::string mkdir_cwd;               // created (as root, in the root) when missing
+  // The lifecycle of `create`: the child reports kCreated, then waits on start_fd (a listening
+  // socket) for `start` before it runs the startContainer hooks and execs.
+  int start_fd = -1;
+  bool hooks_before_pivot = false;  // reports kPrepared before pivot_root; the parent's kGo
+  std::vector<ChildHook> create_container_hooks, start_container_hooks;
+  int hook_state_fd = -1;  // the state JSON hooks read on stdin (sent by the parent)
 
   Plan() = default;
   Plan(const Plan&) = delete;  // argv/envp point into this object

@@ -28,30 +28,75 @@ void append(Prog& out, const Prog& in) {
   out.insert(out.end(), in.begin(), in.end());
 }
 
-// One 32-bit half of a condition; `fail` jumps are patched by the caller.
-void emit_half(Prog& rule, std::vector<size_t>& fails, uint32_t off, uint32_t mask,
-               uint32_t value) {
+// Jumps to the next rule, patched once the rule's length is known: (instruction, in jt?).
+using Fails = std::vector<std::pair<size_t, bool>>;
+
+// One 32-bit half of a masked comparison.
+void emit_half(Prog& rule, Fails& fails, uint32_t off, uint32_t mask, uint32_t value) {
   if (mask == 0) return;
   rule.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, off));
   if (mask != 0xffffffffu) rule.push_back(stmt(BPF_ALU | BPF_AND | BPF_K, mask));
-  fails.push_back(rule.size());
+  fails.push_back({rule.size(), false});
   rule.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, value & mask, 0, 0));
+}
+
+// An ordering of the 64-bit argument against value, from its high and low words: the high
+// words decide unless equal, then the low ones. Falls through when it holds.
+void emit_order(Prog& rule, Fails& fails, unsigned arg, uint64_t value, Cmp op) {
+  auto hi = static_cast<uint32_t>(value >> 32), lo = static_cast<uint32_t>(value);
+  bool greater = op == Cmp::kGt || op == Cmp::kGe;
+  bool strict_lo = op == Cmp::kGt || op == Cmp::kLe;  // the low-word test: JGT, else JGE
+  rule.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, arg_lo(arg) + 4));
+  // greater: hi > v.hi holds at once; less: hi < v.hi (not hi >= v.hi) holds at once.
+  if (greater) {
+    rule.push_back(jump(BPF_JMP | BPF_JGT | BPF_K, hi, 3, 0));
+  } else {
+    rule.push_back(jump(BPF_JMP | BPF_JGE | BPF_K, hi, 0, 3));
+  }
+  fails.push_back({rule.size(), false});  // the high words differ the wrong way
+  rule.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, hi, 0, 0));
+  rule.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, arg_lo(arg)));
+  uint16_t code = BPF_JMP | (strict_lo ? BPF_JGT : BPF_JGE) | BPF_K;
+  fails.push_back({rule.size(), !greater});  // greater: fails when false; less: when true
+  rule.push_back(jump(code, lo, 0, 0));
+}
+
+void emit_cond(Prog& rule, Fails& fails, const Cond& c) {
+  switch (c.op) {
+    case Cmp::kMaskedEq:
+    case Cmp::kEq: {
+      uint64_t mask = c.op == Cmp::kEq ? ~0ull : c.mask;
+      emit_half(rule, fails, arg_lo(c.arg), static_cast<uint32_t>(mask),
+                static_cast<uint32_t>(c.value));
+      emit_half(rule, fails, arg_lo(c.arg) + 4, static_cast<uint32_t>(mask >> 32),
+                static_cast<uint32_t>(c.value >> 32));
+      return;
+    }
+    case Cmp::kNe:
+      // Holds as soon as either word differs.
+      rule.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, arg_lo(c.arg) + 4));
+      rule.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(c.value >> 32), 0, 2));
+      rule.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, arg_lo(c.arg)));
+      fails.push_back({rule.size(), true});
+      rule.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(c.value), 0, 0));
+      return;
+    default:
+      emit_order(rule, fails, c.arg, c.value, c.op);
+  }
 }
 
 Prog emit_rules(const Syscall& sc) {
   Prog block;
   for (const Rule& r : sc.rules) {
     Prog rule;
-    std::vector<size_t> fails;
-    for (const Cond& c : r.conds) {
-      emit_half(rule, fails, arg_lo(c.arg), static_cast<uint32_t>(c.mask),
-                static_cast<uint32_t>(c.value));
-      emit_half(rule, fails, arg_lo(c.arg) + 4, static_cast<uint32_t>(c.mask >> 32),
-                static_cast<uint32_t>(c.value >> 32));
-    }
+    Fails fails;
+    for (const Cond& c : r.conds) emit_cond(rule, fails, c);
     rule.push_back(stmt(BPF_RET | BPF_K, r.action));
     // A failed comparison skips to the next rule: the instruction after this rule's RET.
-    for (size_t at : fails) rule[at].jf = static_cast<uint8_t>(rule.size() - at - 1);
+    for (auto [at, jt] : fails) {
+      auto off = static_cast<uint8_t>(rule.size() - at - 1);
+      (jt ? rule[at].jt : rule[at].jf) = off;
+    }
     append(block, rule);
   }
   block.push_back(stmt(BPF_RET | BPF_K, sc.fallback));

@@ -19,15 +19,25 @@ namespace nucleus::security::seccomp {
 inline constexpr uint32_t kAllow = 0x7fff0000u;
 inline constexpr uint32_t kKillProcess = 0x80000000u;
 inline constexpr uint32_t kLog = 0x7ffc0000u;
+inline constexpr uint32_t kKillThread = 0x00000000u;
+inline constexpr uint32_t kTrap = 0x00030000u;
+inline constexpr uint32_t kNotify = 0x7fc00000u;
+constexpr uint32_t trace_action(uint32_t data) {
+  return 0x7ff00000u | (data & 0xffffu);
+}
 constexpr uint32_t errno_action(int err) {
   return 0x00050000u | (static_cast<uint32_t>(err) & 0xffffu);
 }
 
-// (args[arg] & mask) == value, on the full 64-bit argument.
+// How a condition compares the full 64-bit argument (unsigned, as libseccomp does).
+enum class Cmp : uint8_t { kMaskedEq, kEq, kNe, kLt, kLe, kGt, kGe };
+
+// kMaskedEq: (args[arg] & mask) == value; the others: args[arg] OP value (mask unused).
 struct Cond {
   unsigned arg;
   uint64_t mask;
   uint64_t value;
+  Cmp op = Cmp::kMaskedEq;
 };
 
 // All conditions must hold for the action to apply.

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "spec/oci.h"
+
 namespace nucleus::spec {
 
 struct User {
@@ -139,6 +141,9 @@ struct Spec {
   Runtime runtime = Runtime::kNative;
   std::string gvisor_platform;  // systrap | ptrace | kvm; empty: probed
   std::string cgroup_path;      // absolute under each hierarchy root: /nucleus/<id>
+  // A container made from an OCI bundle (nucleus create/run --bundle): what config.json says
+  // beyond the above. Not saved with the Spec: the state directory keeps config.json itself.
+  std::optional<Oci> oci;
 };
 
 }  // namespace nucleus::spec
