@@ -13,6 +13,14 @@
 
 namespace nucleus::cgroup {
 
+// One control file to write: controller (v1 hierarchy, or the v2 controller it belongs to),
+// file, value.
+struct Write {
+  std::string controller;
+  const char* file;
+  std::string value;
+};
+
 // The controllers that these limits need; `io` names the I/O controller ("io" in v2, "blkio"
 // in v1).
 std::vector<std::string> controllers_for(const spec::Resources& r, const char* io);

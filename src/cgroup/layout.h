@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "util/result.h"
 
@@ -17,6 +18,14 @@ struct Layout {
   std::map<std::string, std::string> v1;  // controller -> its hierarchy's mount point
   // Test-only: control files are created on write (a plain directory stands in for cgroupfs).
   bool fake = false;
+  // v1: every hierarchy under base by its directory name ("cpu,cpuacct", "devices",
+  // "systemd"), with its mount point and mount options ("cpu,cpuacct", "name=systemd"); and the
+  // symlinks there ("cpu" -> "cpu,cpuacct"). OCI containers get a cgroup in each.
+  struct Hierarchy {
+    std::string name, mount, options;
+  };
+  std::vector<Hierarchy> v1_all = {};
+  std::vector<std::pair<std::string, std::string>> v1_links = {};
 };
 
 // Reads the host's layout under `base` (default /sys/fs/cgroup).

@@ -24,4 +24,20 @@ int checkpoint(int argc, char** argv);
 int restore(int argc, char** argv);
 int version();
 
+// The OCI runtime's verbs (oci.cc), with runc's command line.
+int oci_create(int argc, char** argv);
+int oci_run(int argc, char** argv);
+int oci_start(int argc, char** argv);
+int oci_state(int argc, char** argv);
+int oci_delete(int argc, char** argv);
+int oci_list(int argc, char** argv);
+int oci_kill(int argc, char** argv);
+int oci_ps(int argc, char** argv);
+int oci_pause(int argc, char** argv, bool paused);
+int oci_update(int argc, char** argv);
+int oci_events(int argc, char** argv);
+int oci_exec(int argc, char** argv);
+int oci_features(int argc, char** argv);
+int oci_spec(int argc, char** argv);
+
 }  // namespace nucleus::cli

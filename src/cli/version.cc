@@ -9,7 +9,7 @@
 namespace nucleus::cli {
 
 int version() {
-  std::printf("nucleus version %s\n", NUCLEUS_VERSION);
+  std::printf("nucleus version %s\nspec: 1.2.0\n", NUCLEUS_VERSION);
   return 0;
 }
 

@@ -31,7 +31,8 @@ Result<std::vector<std::string>> gc(Store& store) {
       continue;
     }
     const auto& [s, o] = *now;
-    if (o.active) continue;
+    // An OCI container is the engine's to delete, stopped or not.
+    if (o.active || s.oci) continue;
     TRY(networks.release(id));
     backend::gvisor::collect(id);  // a gVisor sandbox: runsc's state and the bundle
     TRY(cgroup::remove_leftover(layout, "/nucleus/" + id));

@@ -5,6 +5,12 @@ namespace nucleus::container {
 
 Observed observe(const State& s) {
   Observed o;
+  if (s.oci) {
+    // No monitor: the init itself tells. A paused one is frozen, not gone.
+    o.active = s.init.alive();
+    o.status = !o.active ? (s.status == "creating" ? "creating" : "stopped") : s.status;
+    return o;
+  }
   o.active = s.monitor.alive();
   if (s.status == "exited") {
     o.status = "exited";

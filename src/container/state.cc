@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "util/fs.h"
@@ -66,7 +67,15 @@ ProcessId pid_from(const nlohmann::json& j) {
 }  // namespace
 
 bool valid_id(std::string_view id) {
-  return id.size() == 64 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+  static constexpr std::string_view kReserved[] = {"names", "networks", "gvisor", "checkpoint.key",
+                                                   "criu-check", "platform"};
+  if (id.empty() || id.size() > 1024 || id[0] == '.') return false;
+  if (std::find(std::begin(kReserved), std::end(kReserved), id) != std::end(kReserved))
+    return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' || c == '-' ||
+           c == '.';
+  });
 }
 
 ProcessId ProcessId::self() {
@@ -102,11 +111,12 @@ std::string to_json(const State& s) {
       "\"init\":{},\"started\":{},\"finished\":{},\"exit_code\":{},\"cgroup_path\":{},\"ip\":{},"
       "\"detached\":{},\"auto_remove\":{},\"restart\":{{\"mode\":{},\"max_retries\":{}}},"
       "\"restart_count\":{},\"stop_requested\":{},\"log_max_size\":{},\"log_max_files\":{},"
-      "\"gvisor\":{}}}\n",
+      "\"gvisor\":{},\"oci\":{},\"bundle\":{},\"created_ns\":{}}}\n",
       quote(s.id), quote(s.name), cmd, s.created, quote(s.status), pid_json(s.monitor),
       pid_json(s.init), s.started, s.finished, s.exit_code, quote(s.cgroup_path), quote(s.ip),
       s.detached, s.auto_remove, quote(s.restart.mode), s.restart.max_retries, s.restart_count,
-      s.stop_requested, s.log_max_size, s.log_max_files, s.gvisor);
+      s.stop_requested, s.log_max_size, s.log_max_files, s.gvisor, s.oci, quote(s.bundle),
+      s.created_ns);
 }
 
 Result<State> from_json(std::string_view text) {
@@ -125,7 +135,14 @@ Result<State> from_json(std::string_view text) {
     s.finished = j.value("finished", int64_t{0});
     s.exit_code = j.value("exit_code", -1);
     s.cgroup_path = j.value("cgroup_path", "");
-    if (!s.cgroup_path.empty() && s.cgroup_path != "/nucleus/" + s.id)
+    s.oci = j.value("oci", false);
+    s.bundle = j.value("bundle", "");
+    s.created_ns = j.value("created_ns", int64_t{0});
+    // An OCI container's cgroup is the engine's choice; a nucleus one's is always its own.
+    if (!s.cgroup_path.empty() && !s.oci && s.cgroup_path != "/nucleus/" + s.id)
+      return fail_invalid("unexpected cgroup path '{}'", s.cgroup_path);
+    if (s.oci && !s.cgroup_path.empty() &&
+        (s.cgroup_path[0] != '/' || s.cgroup_path.find("..") != std::string::npos))
       return fail_invalid("unexpected cgroup path '{}'", s.cgroup_path);
     s.ip = j.value("ip", "");
     s.detached = j.value("detached", false);
@@ -139,8 +156,8 @@ Result<State> from_json(std::string_view text) {
     s.log_max_size = j.value("log_max_size", uint64_t{0});
     s.log_max_files = j.value("log_max_files", 0);
     s.gvisor = j.value("gvisor", false);
-    static constexpr std::string_view kStatuses[] = {"created", "running", "paused", "restarting",
-                                                     "exited"};
+    static constexpr std::string_view kStatuses[] = {"created", "running", "paused",
+                                                     "restarting", "exited", "creating"};
     if (std::find(std::begin(kStatuses), std::end(kStatuses), s.status) == std::end(kStatuses))
       return fail_invalid("unknown status '{}'", s.status);
     return s;

@@ -54,6 +54,11 @@ struct State {
   uint64_t log_max_size = 0;    // bytes per log file before rotation
   int log_max_files = 0;
   bool gvisor = false;  // --runtime gvisor: init is `runsc run`; verbs go through runsc
+  // An OCI container (create --bundle): no monitor; status creating | created | running |
+  // paused, and "stopped" once the init is gone. config.json is kept beside state.json.
+  bool oci = false;
+  std::string bundle;
+  int64_t created_ns = 0;  // nanoseconds past `created`, for the OCI state's RFC 3339 time
 };
 
 // What `ps` shows: the recorded status checked against the live processes.
@@ -109,6 +114,8 @@ struct Snapshot {
 Result<Snapshot> look(const Store& store, const std::string& id);
 
 Result<State> from_json(std::string_view text);
+// A nucleus ID (64 hex characters), or an OCI one (letters, digits, '_', '+', '-', '.', not
+// starting with '.', up to 1024), except the names of the store's own entries.
 bool valid_id(std::string_view id);
 
 }  // namespace nucleus::container

@@ -27,6 +27,26 @@ Result<std::unique_ptr<Plan>> build(const spec::Spec& spec, const Host& host);
 // `exec` applies to a new process in an existing container.
 Result<> add_process(const spec::Spec& spec, const Host& host, Plan& plan);
 
+// What an OCI bundle's plan needs to know of the host and of the container's cgroup.
+struct OciHost {
+  std::string stage_dir;  // where the new root is attached before pivot_root
+  std::string v2_root;    // the cgroup2 mount (pure v2 hosts)
+  // v1 (and hybrid) hosts: each hierarchy under /sys/fs/cgroup by its directory name, its
+  // mount point, and as kCgroup's text ("NAME=OPTIONS;...", cgroup2 with empty options, links
+  // "NAME->TARGET;"); empty on pure v2 hosts.
+  std::vector<std::pair<std::string, std::string>> v1_dirs;
+  std::vector<std::pair<std::string, std::string>> v1_links;
+  std::string v1_mounts;
+};
+
+// A Spec made from an OCI bundle (Spec::oci): its root, process and policies (plan/oci*.cc).
+Result<std::unique_ptr<Plan>> build_oci(const spec::Spec& spec, const Host& host,
+                                        const OciHost& oci_host);
+Result<> add_oci_root_ops(const spec::Spec& spec, const OciHost& oci_host, Plan& plan);
+// The process of an OCI container or of `exec` into one: identity, capability sets, rlimits,
+// seccomp, as config.json (or process.json) says.
+Result<> add_oci_process(const spec::Spec& spec, const Host& host, Plan& plan);
+
 // Pieces of build, exposed for tests.
 Result<> add_root_ops(const spec::Spec& spec, Plan& plan);                         // rootfs.cc
 Result<> add_context_ops(const spec::Context& ctx, Plan& plan);                    // context.cc

@@ -41,9 +41,9 @@ enum class OpKind : uint8_t {
 
 struct MountOp {
   OpKind kind;
-  std::string path;    // relative to the new root, e.g. "usr/bin"; "" is the root itself
-  std::string source;  // kBind: host path; kCopyFile: path below the context dir
-  std::string text;    // kSymlink target, kWriteFile content, fs options
+  std::string path = {};    // relative to the new root, e.g. "usr/bin"; "" is the root itself
+  std::string source = {};  // kBind: host path; kCopyFile: path below the context dir
+  std::string text = {};    // kSymlink target, kWriteFile content, fs options
   unsigned attrs = 0;  // MOUNT_ATTR_* (RDONLY, NOSUID, NODEV, NOEXEC)
   unsigned mode = 0755;
   bool recursive = true;  // kBind: clone submounts too
@@ -129,6 +129,8 @@ struct Plan {
   std::vector<gid_t> groups;
   int umask = -1;
   long personality = -1;
+  bool set_oom_score = false;  // the parent writes oom_score_adj before the go-ahead
+  int oom_score_adj = 0;
   unsigned long root_propagation = 0;  // after pivot_root, on "/"
   std::string mkdir_cwd;               // created (as root, in the root) when missing
   // The lifecycle of `create`: the child reports kCreated, then waits on start_fd (a listening

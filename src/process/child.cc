@@ -15,6 +15,7 @@
 
 #include "fs/child_root.h"
 #include "net/loopback.h"
+#include "process/child_oci.h"
 #include "process/sync.h"
 #include "security/child_process.h"
 
@@ -115,6 +116,46 @@ void child_new_container(plan::Plan& p, int sync_fd) noexcept {
   }
 }
 
+// A new container from an OCI bundle: namespaces joined by path first, the parent's go-ahead
+// (ID maps, cgroup, the state for hooks), the cgroup and time namespaces, the root with the
+// createRuntime (parent) and createContainer (here) hooks before pivot_root.
+void child_new_oci_container(plan::Plan& p, int sync_fd) noexcept {
+  if (ChildError e = child_join_namespaces(p)) fail(sync_fd, e);
+  if (!child_wait_go(sync_fd, &p.hook_state_fd)) ::_exit(kExitSetupFailed);
+  if (p.new_cgroup_namespace && ::unshare(CLONE_NEWCGROUP) != 0)
+    fail(sync_fd, ChildError{errno, "unshare cgroup namespace"});
+  if (ChildError e = child_time_namespace(p)) fail(sync_fd, e);
+  int root = -1;
+  if (ChildError e = fs::child_prepare_root(p, &root)) fail(sync_fd, e);
+  if (p.hooks_before_pivot) {
+    child_send(sync_fd, MsgType::kPrepared, 0, nullptr);
+    if (!child_wait_go(sync_fd)) ::_exit(kExitSetupFailed);
+    if (ChildError e = child_run_hooks(p.create_container_hooks, p.hook_state_fd))
+      fail(sync_fd, ChildError{e.err, "createContainer hook"});
+  }
+  if (ChildError e = fs::child_enter_root(p, root)) fail(sync_fd, e);
+  if (p.set_hostname && ::sethostname(p.hostname.c_str(), p.hostname.size()) != 0)
+    fail(sync_fd, ChildError{errno, "sethostname"});
+  if (!p.domainname.empty() && ::setdomainname(p.domainname.c_str(), p.domainname.size()) != 0)
+    fail(sync_fd, ChildError{errno, "setdomainname"});
+  if (p.clone_flags & CLONE_NEWNET) {
+    if (ChildError e = net::child_loopback_up()) fail(sync_fd, e);
+  }
+  if (ChildError e = child_make_cwd(p)) fail(sync_fd, e);
+}
+
+// `create`: everything is set up; the command is there; now `start` is awaited, then the
+// startContainer hooks run.
+void child_await_start(const plan::Plan& p, int sync_fd) noexcept {
+  if (child_check_command(p)) {
+    child_send(sync_fd, MsgType::kExecFailed, ENOENT, p.args[0].c_str());
+    ::_exit(kExitNotFound);
+  }
+  child_send(sync_fd, MsgType::kCreated, 0, nullptr);
+  if (child_wait_start(p)) ::_exit(kExitSetupFailed);
+  if (child_run_hooks(p.start_container_hooks, p.hook_state_fd)) ::_exit(kExitSetupFailed);
+}
+
 // Waits for the workload forked into the PID namespace, passing on the signals the monitor
 // forwards, and exits as it did.
 [[noreturn]] void relay_until_exit(pid_t workload) noexcept {
@@ -160,12 +201,22 @@ void child_main(plan::Plan& p, int sync_fd) noexcept {
   if (p.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (p.join_pidfd >= 0) {
     child_join_container(p, sync_fd);
+  } else if (p.oci) {
+    child_new_oci_container(p, sync_fd);
   } else {
     child_new_container(p, sync_fd);
   }
   if (ChildError e = setup_stdio(p, sync_fd)) fail(sync_fd, e);
   if (::chdir(p.cwd.c_str()) != 0) fail(sync_fd, ChildError{errno, "working directory"});
   if (ChildError e = security::child_set_rlimits(p)) fail(sync_fd, e);
+  if (ChildError e = child_process_basics(p)) fail(sync_fd, e);
+  if (p.start_fd >= 0) child_await_start(p, sync_fd);
+  // Without no_new_privs only a privileged process may load a filter: before the identity
+  // changes, as runc does (the profile must then allow what follows).
+  bool seccomp_early = p.oci && !p.no_new_privs;
+  if (seccomp_early) {
+    if (ChildError e = security::child_load_seccomp(p)) fail(sync_fd, e);
+  }
   if (ChildError e = security::child_set_identity(p)) fail(sync_fd, e);
   if (ChildError e = security::child_no_new_privs(p)) fail(sync_fd, e);
   if (p.landlock.abi > 0) {
@@ -177,7 +228,9 @@ void child_main(plan::Plan& p, int sync_fd) noexcept {
   if (::syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC) != 0)
     fail(sync_fd, ChildError{errno, "close inherited descriptors"});
   reset_signals();
-  if (ChildError e = security::child_load_seccomp(p)) fail(sync_fd, e);
+  if (!seccomp_early) {
+    if (ChildError e = security::child_load_seccomp(p)) fail(sync_fd, e);
+  }
   child_send(sync_fd, MsgType::kReady, 0, nullptr);
   exec_command(p, sync_fd);
 }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -20,9 +21,21 @@
 namespace nucleus::process {
 namespace {
 
+std::string map_lines(const std::vector<spec::IdMap>& maps) {
+  std::string out;
+  for (const auto& m : maps) out += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
+  return out;
+}
+
 Result<> write_id_maps(const plan::Plan& p, pid_t pid) {
   UniqueFd dir(::open(fmt::format("/proc/{}", pid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir) return fail_errno("open /proc/{}", pid);
+  if (!p.uid_map.empty()) {
+    // An OCI bundle's ranges, written by root: setgroups stays allowed inside.
+    TRY(fs::write_existing_at(dir.get(), "uid_map", map_lines(p.uid_map)));
+    TRY(fs::write_existing_at(dir.get(), "gid_map", map_lines(p.gid_map)));
+    return {};
+  }
   // Without CAP_SETGID in the parent namespace, setgroups must be denied before gid_map.
   TRY(fs::write_existing_at(dir.get(), "setgroups", "deny"));
   TRY(fs::write_existing_at(dir.get(), "uid_map", fmt::format("0 {} 1\n", p.host_uid)));
@@ -47,8 +60,9 @@ Error child_error(const Msg& m, const plan::Plan& p) {
   return Error::from_errno(m.err, "container setup: {}", m.text);
 }
 
-// Reads the child's reports until EOF (close-on-exec: execve succeeded) or an error.
-Result<> await_exec(int sync_fd, const plan::Plan& p, Launched& out) {
+// Reads the child's reports until EOF (close-on-exec: execve succeeded) or an error; for
+// `create`, until the child waits for `start`.
+Result<> await_exec(int sync_fd, const plan::Plan& p, Launched& out, const LaunchHooks& hooks) {
   bool ready = false;
   for (;;) {
     bool eof = false;
@@ -62,6 +76,13 @@ Result<> await_exec(int sync_fd, const plan::Plan& p, Launched& out) {
       case MsgType::kReady:
         ready = true;
         break;
+      case MsgType::kPrepared:
+        if (hooks.before_pivot) TRY(hooks.before_pivot(out.pid));
+        TRY(send_go(sync_fd));
+        break;
+      case MsgType::kCreated:
+        if (hooks.until_created) return {};
+        return fail_invalid("unexpected kCreated from the container init");
       case MsgType::kError:
       case MsgType::kExecFailed:
         return fail(child_error(m, p));
@@ -77,14 +98,34 @@ Result<> await_exec(int sync_fd, const plan::Plan& p, Launched& out) {
 // ID maps, the caller's own work, cgroup (v1), then the go-ahead.
 Result<> release(const plan::Plan& p, const LaunchHooks& hooks, pid_t pid, int sync_fd) {
   if (p.clone_flags & CLONE_NEWUSER) TRY_CTX(write_id_maps(p, pid), "user namespace");
+  if (p.set_oom_score) {
+    UniqueFd proc(::open(fmt::format("/proc/{}", pid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!proc) return fail_errno("open /proc/{}", pid);
+    TRY_CTX(fs::write_existing_at(proc.get(), "oom_score_adj", std::to_string(p.oom_score_adj)),
+            "process.oomScoreAdj");
+  }
   if (hooks.after_clone) TRY(hooks.after_clone(pid));
   if (hooks.join_cgroup) TRY(hooks.join_cgroup(pid));
-  return send_go(sync_fd);
+  UniqueFd state;
+  if (hooks.hook_state) state = TRY(hooks.hook_state(pid));
+  return send_go(sync_fd, state ? state.get() : -1);
+}
+
+// An OCI bundle's PID namespace given by path: clone3 puts the child there once we joined it
+// (for our children only; we stay where we are).
+Result<> join_pid_namespace(const plan::Plan& p) {
+  if (p.join_pid_namespace.empty()) return {};
+  UniqueFd ns(::open(p.join_pid_namespace.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!ns) return fail_errno("the pid namespace at {}", p.join_pid_namespace);
+  if (::setns(ns.get(), CLONE_NEWPID) != 0)
+    return fail_errno("join the pid namespace at {}", p.join_pid_namespace);
+  return {};
 }
 
 }  // namespace
 
 Result<Launched> launch(plan::Plan& p, const LaunchHooks& hooks) {
+  TRY(join_pid_namespace(p));
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
     return fail_errno("socketpair");
@@ -126,12 +167,12 @@ Result<Launched> launch(plan::Plan& p, const LaunchHooks& hooks) {
     // The child may have failed first (it builds its root meanwhile): its report is the
     // better error. Kill it so that reading cannot block, then look.
     ::syscall(SYS_pidfd_send_signal, out.pidfd.get(), SIGKILL, nullptr, 0);
-    auto reported = await_exec(parent_end.get(), p, out);
+    auto reported = await_exec(parent_end.get(), p, out, hooks);
     if (!reported && reported.error().message != kDiedInSetup) return fail(reported.error());
     return fail(released.error());
   }
   log::debug("{:.2f} ms: init released (ID maps, cgroup)", log::elapsed_ms());
-  if (auto executed = await_exec(parent_end.get(), p, out); !executed) {
+  if (auto executed = await_exec(parent_end.get(), p, out, hooks); !executed) {
     exiting = true;
     return fail(executed.error());
   }

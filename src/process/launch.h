@@ -24,6 +24,12 @@ struct LaunchHooks {
   std::function<Result<>(pid_t)> join_cgroup;  // cgroup v1: add the pid before it runs
   // Parent-side work done while the child assembles its root (e.g. registering the state).
   std::function<Result<>(pid_t)> after_clone;
+  // OCI: the state JSON the child's hooks read (a memfd, sent with the go-ahead), the
+  // prestart and createRuntime hooks once the root is assembled (kPrepared), and `create`,
+  // which returns once the child waits for `start` (kCreated) instead of at its execve.
+  std::function<Result<UniqueFd>(pid_t)> hook_state;
+  std::function<Result<>(pid_t)> before_pivot;
+  bool until_created = false;
 };
 
 // On failure the child has been reaped and the Error carries the exit code to report

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "util/result.h"
 #include "util/unique_fd.h"
@@ -15,6 +16,8 @@ enum class MsgType : uint32_t {
   kExecFailed = 3,  // child -> parent: no candidate could be executed (errno)
   kPtyMaster = 4,   // child -> parent: the pty master, as SCM_RIGHTS
   kReady = 5,       // child -> parent: every policy applied; execve comes next
+  kPrepared = 6,    // child -> parent: root assembled, before pivot_root (OCI hooks); waits kGo
+  kCreated = 7,     // child -> parent: set up; waits for `start` on the plan's start socket
 };
 
 struct Msg {
@@ -27,15 +30,18 @@ struct Msg {
 // Child side: no allocation, no formatting. Returns false on a send error.
 bool child_send(int fd, MsgType type, int err, const char* text, int pass_fd = -1,
                 int op = -1) noexcept;
-// Child side: blocks until kGo; false on EOF or error (the parent went away).
-bool child_wait_go(int fd) noexcept;
+// Child side: blocks until kGo; false on EOF or error (the parent went away). A descriptor
+// sent with it lands in *passed (-1 if none).
+bool child_wait_go(int fd, int* passed = nullptr) noexcept;
 
 // Parent side.
-Result<> send_go(int fd);
+Result<> send_go(int fd, int pass_fd = -1);
 // Receives one message; std::nullopt-like: returns false in *eof at end of stream.
 Result<Msg> receive(int fd, bool* eof, UniqueFd* passed);
 // One recvmsg into buf (EINTR retried) with a descriptor passed by SCM_RIGHTS, if any, into
 // *passed (close-on-exec); the byte count, or -1 with errno.
 ssize_t receive_with_fd(int fd, void* buf, size_t len, UniqueFd* passed);
+// One sendmsg of data with `pass` by SCM_RIGHTS (a pty master to a console socket).
+Result<> send_with_fd(int fd, std::string_view data, int pass);
 
 }  // namespace nucleus::process

@@ -192,6 +192,19 @@ Result<> apply_namespaces(Spec& s) {
   return {};
 }
 
+// After config.json's device rules, as runc appends them: mknod of any node (the runtime makes
+// /dev), the standard devices, ptys, and the nodes linux.devices asks for.
+void append_default_device_rules(Oci& oci) {
+  auto& rules = oci.resources.devices;
+  rules.push_back({true, 'c', -1, -1, "m"});
+  rules.push_back({true, 'b', -1, -1, "m"});
+  for (auto [major, minor] : std::initializer_list<std::pair<int64_t, int64_t>>{
+           {1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}, {136, -1}, {10, 200}})
+    rules.push_back({true, 'c', major, minor, "rwm"});
+  for (const auto& d : oci.devices)
+    if (d.type != 'p') rules.push_back({true, d.type == 'b' ? 'b' : 'c', d.major, d.minor, "rwm"});
+}
+
 }  // namespace
 
 Result<> oci_linux(const json& lx, Spec& s) {
@@ -212,6 +225,7 @@ Result<> oci_linux(const json& lx, Spec& s) {
   TRY(read_paths(lx, oci));
   TRY(read_personality(lx, oci));
   oci.mount_label = TRY(string_or(lx, "mountLabel", "linux"));
+  append_default_device_rules(oci);
   return apply_namespaces(s);
 }
 

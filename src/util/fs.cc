@@ -117,7 +117,15 @@ bool is_within(std::string_view path, std::string_view dir) {
   return path.size() == dir.size() || path[dir.size()] == '/';
 }
 
-Result<> make_private_dir(const std::string& path) {
+Result<> make_private_dir(const std::string& path, bool parents) {
+  if (parents) {
+    // Missing parents as `mkdir -p` makes them (an engine's --root may be new, as runc allows).
+    for (size_t slash = path.find('/', 1); slash != std::string::npos;
+         slash = path.find('/', slash + 1)) {
+      std::string up = path.substr(0, slash);
+      if (::mkdir(up.c_str(), 0711) != 0 && errno != EEXIST) return fail_errno("create {}", up);
+    }
+  }
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("create {}", path);
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return fail_errno("stat {}", path);

@@ -29,8 +29,9 @@ Result<std::string> read_file_at(int dirfd, const std::string& name);
 Result<> write_existing_at(int dirfd, const std::string& name, std::string_view data);
 
 // Creates a 0700 directory (or accepts an existing one) and checks that it is a real directory
-// owned by the caller: state directories that nobody else can plant things in.
-Result<> make_private_dir(const std::string& path);
+// owned by the caller: state directories that nobody else can plant things in. parents: missing
+// parents are made too (0711).
+Result<> make_private_dir(const std::string& path, bool parents = false);
 
 // Writes dir/name atomically: temp file created exclusively (O_NOFOLLOW; a stale temp file or a
 // symlink there is removed, never followed), fsync when durable, rename over the old file.

@@ -12,6 +12,9 @@ enum class Level { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
 
 Level level();
 void set_level(Level l);
+// Also append every line of at most `level()` to `path` (runc's --log), as text or as JSON
+// objects {"level", "msg", "time"} (--log-format json), which the engines read back for errors.
+bool set_file(const char* path, bool json);
 void write(Level l, std::string_view line);
 
 template <class... Args>

@@ -22,34 +22,44 @@ Result<> Manager::put(const std::string& ctrl, const char* file, std::string_vie
   return write_file(dirs_.at(ctrl).get(), hierarchies_.at(ctrl) + path_, file, value, fake_);
 }
 
-Result<> Manager::write_limits(const spec::Resources& r) {
+Result<std::vector<Write>> limit_writes(const spec::Resources& r, bool has_memsw) {
+  std::vector<Write> w;
   if (r.memory) {
-    TRY(put("memory", "memory.limit_in_bytes", std::to_string(*r.memory)));
+    w.push_back({"memory", "memory.limit_in_bytes", std::to_string(*r.memory)});
     // memsw is memory + swap; without --memory-swap no swap at all.
     std::string memsw = !r.memory_swap       ? std::to_string(*r.memory)
                         : *r.memory_swap < 0 ? "-1"
                                              : std::to_string(*r.memory_swap);
-    if (fake_ || has_file(dirs_.at("memory").get(), "memory.memsw.limit_in_bytes"))
-      TRY(put("memory", "memory.memsw.limit_in_bytes", memsw));
+    if (has_memsw)
+      w.push_back({"memory", "memory.memsw.limit_in_bytes", memsw});
     else if (r.memory_swap)
       return fail_invalid("--memory-swap: this host has no swap accounting");
   }
   if (r.cpu_quota) {
-    TRY(put("cpu", "cpu.cfs_period_us", std::to_string(r.cpu_period)));
-    TRY(put("cpu", "cpu.cfs_quota_us", std::to_string(*r.cpu_quota)));
+    w.push_back({"cpu", "cpu.cfs_period_us", std::to_string(r.cpu_period)});
+    w.push_back({"cpu", "cpu.cfs_quota_us", std::to_string(*r.cpu_quota)});
   }
-  if (r.cpu_weight) TRY(put("cpu", "cpu.shares", std::to_string(weight_to_shares(*r.cpu_weight))));
-  if (r.pids) TRY(put("pids", "pids.max", std::to_string(*r.pids)));
+  if (r.cpu_weight)
+    w.push_back({"cpu", "cpu.shares", std::to_string(Manager::weight_to_shares(*r.cpu_weight))});
+  if (r.pids) w.push_back({"pids", "pids.max", std::to_string(*r.pids)});
   for (const auto& io : r.io) {
     std::string dev = fmt::format("{}:{} ", io.major, io.minor);
-    if (io.rbps) TRY(put("blkio", "blkio.throttle.read_bps_device", dev + std::to_string(io.rbps)));
+    if (io.rbps)
+      w.push_back({"blkio", "blkio.throttle.read_bps_device", dev + std::to_string(io.rbps)});
     if (io.wbps)
-      TRY(put("blkio", "blkio.throttle.write_bps_device", dev + std::to_string(io.wbps)));
+      w.push_back({"blkio", "blkio.throttle.write_bps_device", dev + std::to_string(io.wbps)});
     if (io.riops)
-      TRY(put("blkio", "blkio.throttle.read_iops_device", dev + std::to_string(io.riops)));
+      w.push_back({"blkio", "blkio.throttle.read_iops_device", dev + std::to_string(io.riops)});
     if (io.wiops)
-      TRY(put("blkio", "blkio.throttle.write_iops_device", dev + std::to_string(io.wiops)));
+      w.push_back({"blkio", "blkio.throttle.write_iops_device", dev + std::to_string(io.wiops)});
   }
+  return w;
+}
+
+Result<> Manager::write_limits(const spec::Resources& r) {
+  bool memsw =
+      r.memory && (fake_ || has_file(dirs_.at("memory").get(), "memory.memsw.limit_in_bytes"));
+  for (const auto& w : TRY(limit_writes(r, memsw))) TRY(put(w.controller, w.file, w.value));
   return {};
 }
 

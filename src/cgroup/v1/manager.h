@@ -2,10 +2,14 @@
 
 #include <map>
 
+#include "cgroup/dir.h"
 #include "cgroup/manager.h"
 #include "util/unique_fd.h"
 
 namespace nucleus::cgroup::v1 {
+
+// The control files that nucleus's limits set, in order.
+Result<std::vector<Write>> limit_writes(const spec::Resources& r, bool has_memsw);
 
 // cgroup v1: one directory per controller hierarchy, only for the controllers the limits need
 // (each extra hierarchy is one more mkdir and rmdir on the start path).

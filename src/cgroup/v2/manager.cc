@@ -28,19 +28,19 @@ Manager::Manager(std::string root, std::string path, bool fake)
 
 Manager::~Manager() = default;
 
-// Makes sure each controller is enabled in the subtree_control of every ancestor of path_.
-Result<> Manager::enable_controllers(const std::vector<std::string>& ctrls) {
-  std::string dir = root_;
-  std::string_view rest = std::string_view(path_).substr(1);
+Result<> enable_controllers(const std::string& root, const std::string& path,
+                            const std::vector<std::string>& ctrls, bool fake) {
+  std::string dir = root;
+  std::string_view rest = std::string_view(path).substr(1);
   for (;;) {
     UniqueFd fd = TRY(fs::open_dir(dir));
     auto enabled = fs::read_file_at(fd.get(), "cgroup.subtree_control").value_or("");
     for (const auto& c : ctrls) {
       if (fmt::format(" {} ", enabled).find(" " + c + " ") != std::string::npos) continue;
-      auto avail = fs::read_file_at(fd.get(), "cgroup.controllers").value_or(fake_ ? c : "");
-      if (fmt::format(" {} ", avail).find(" " + c + " ") == std::string::npos && !fake_)
+      auto avail = fs::read_file_at(fd.get(), "cgroup.controllers").value_or(fake ? c : "");
+      if (fmt::format(" {} ", avail).find(" " + c + " ") == std::string::npos && !fake)
         return fail_invalid("the {} controller is not available in {}", c, dir);
-      TRY(write_file(fd.get(), dir, "cgroup.subtree_control", "+" + c, fake_));
+      TRY(write_file(fd.get(), dir, "cgroup.subtree_control", "+" + c, fake));
     }
     size_t slash = rest.find('/');
     if (slash == std::string_view::npos) return {};
@@ -52,31 +52,37 @@ Result<> Manager::enable_controllers(const std::vector<std::string>& ctrls) {
   }
 }
 
-Result<> Manager::write_limits(const spec::Resources& r) {
-  std::string dir = root_ + path_;
-  auto put = [&](const char* file, std::string_view v) {
-    return write_file(fd_.get(), dir, file, v, fake_);
-  };
+Result<std::vector<Write>> limit_writes(const spec::Resources& r, bool has_swap) {
+  std::vector<Write> w;
   if (r.memory) {
-    TRY(put("memory.max", std::to_string(*r.memory)));
+    w.push_back({"memory", "memory.max", std::to_string(*r.memory)});
     std::string swap = !r.memory_swap ? "0"
                        : *r.memory_swap < 0
                            ? "max"
                            : std::to_string(*r.memory_swap - static_cast<int64_t>(*r.memory));
-    if (fake_ || has_file(fd_.get(), "memory.swap.max"))
-      TRY(put("memory.swap.max", swap));
+    if (has_swap)
+      w.push_back({"memory", "memory.swap.max", swap});
     else if (r.memory_swap)
       return fail_invalid("--memory-swap: this host has no swap accounting");
   }
-  if (r.cpu_quota) TRY(put("cpu.max", fmt::format("{} {}", *r.cpu_quota, r.cpu_period)));
-  if (r.cpu_weight) TRY(put("cpu.weight", std::to_string(*r.cpu_weight)));
-  if (r.pids) TRY(put("pids.max", std::to_string(*r.pids)));
-  for (const auto& io : r.io) TRY(put("io.max", io_line(io)));
+  if (r.cpu_quota)
+    w.push_back({"cpu", "cpu.max", fmt::format("{} {}", *r.cpu_quota, r.cpu_period)});
+  if (r.cpu_weight) w.push_back({"cpu", "cpu.weight", std::to_string(*r.cpu_weight)});
+  if (r.pids) w.push_back({"pids", "pids.max", std::to_string(*r.pids)});
+  for (const auto& io : r.io) w.push_back({"io", "io.max", io_line(io)});
+  return w;
+}
+
+Result<> Manager::write_limits(const spec::Resources& r) {
+  std::string dir = root_ + path_;
+  bool swap = fake_ || has_file(fd_.get(), "memory.swap.max");
+  for (const auto& w : TRY(limit_writes(r, swap)))
+    TRY(write_file(fd_.get(), dir, w.file, w.value, fake_));
   return {};
 }
 
 Result<> Manager::create(const spec::Resources& r) {
-  TRY(enable_controllers(controllers_for(r, "io")));
+  TRY(enable_controllers(root_, path_, controllers_for(r, "io"), fake_));
   fd_ = TRY(make_dir(root_, path_));
   created_ = true;
   ScopeExit undo([&] { (void)remove(); });

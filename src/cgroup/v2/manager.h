@@ -1,9 +1,17 @@
 #pragma once
 
+#include "cgroup/dir.h"
 #include "cgroup/manager.h"
 #include "util/unique_fd.h"
 
 namespace nucleus::cgroup::v2 {
+
+// The control files that nucleus's limits set, in order.
+Result<std::vector<Write>> limit_writes(const spec::Resources& r, bool has_swap);
+// Makes sure each controller is enabled in the subtree_control of every ancestor of path
+// (made as needed).
+Result<> enable_controllers(const std::string& root, const std::string& path,
+                            const std::vector<std::string>& ctrls, bool fake);
 
 class Manager final : public cgroup::Manager {
  public:
@@ -17,7 +25,6 @@ class Manager final : public cgroup::Manager {
   std::vector<std::string> paths() const override;
 
  private:
-  Result<> enable_controllers(const std::vector<std::string>& ctrls);
   Result<> write_limits(const spec::Resources& r);
 
   std::string root_, path_;

@@ -1,0 +1,65 @@
+#include "container/oci_util.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "util/fs.h"
+
+namespace nucleus::container::oci {
+namespace {
+
+template <class F>
+Result<> with_start_address(const std::string& dir, F&& f) {
+  UniqueFd d(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!d) return fail_errno("{}", dir);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::string path = fmt::format("/proc/self/fd/{}/{}", d.get(), kStartSocket);
+  std::memcpy(a.sun_path, path.c_str(), path.size());
+  return f(a);
+}
+
+}  // namespace
+
+Result<> bind_start(int sock, const std::string& dir) {
+  return with_start_address(dir, [&](const sockaddr_un& a) -> Result<> {
+    if (::bind(sock, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0)
+      return fail_errno("bind {}/{}", dir, kStartSocket);
+    return {};
+  });
+}
+
+Result<> connect_start(int sock, const std::string& dir) {
+  return with_start_address(dir, [&](const sockaddr_un& a) -> Result<> {
+    if (::connect(sock, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0)
+      return fail_errno("reach the container's init ({}/{})", dir, kStartSocket);
+    return {};
+  });
+}
+
+Result<> write_pid_file(const std::string& path, pid_t pid) {
+  std::string abs = path;
+  if (abs.empty() || abs[0] != '/') {
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof cwd) == nullptr) return fail_errno("getcwd");
+    abs = std::string(cwd) + "/" + path;
+  }
+  auto [dir, name] = fs::split_last(abs);
+  return fs::write_atomic(dir, name, std::to_string(pid), true);
+}
+
+std::string rfc3339(int64_t seconds, int64_t nanos) {
+  time_t t = static_cast<time_t>(seconds);
+  tm utc{};
+  ::gmtime_r(&t, &utc);
+  char buf[64];
+  ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
+  return fmt::format("{}.{:09d}Z", buf, nanos);
+}
+
+}  // namespace nucleus::container::oci

@@ -1,0 +1,33 @@
+// What the OCI verbs share inside container/ (oci_create.cc, oci_verbs.cc, oci_exec.cc).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "container/oci.h"
+#include "process/launch.h"
+#include "util/result.h"
+
+namespace nucleus::container::oci {
+
+inline constexpr const char* kConfigFile = "config.json";
+inline constexpr const char* kStartSocket = "start.sock";
+
+// The start socket of the state directory `dir`, bound or connected through /proc/self/fd (a
+// socket path is limited to 107 bytes; engines' state directories are often longer).
+Result<> bind_start(int sock, const std::string& dir);
+Result<> connect_start(int sock, const std::string& dir);
+
+// Writes pid to path (absolute, or relative to the working directory) through a temp file and
+// a rename, as runc does.
+Result<> write_pid_file(const std::string& path, pid_t pid);
+
+// create's work; the init is this process's child (run waits for it).
+Result<process::Launched> create_container(Store& store, const std::string& id,
+                                           const CreateOptions& o);
+
+// RFC 3339 with nanoseconds, UTC ("2026-12-02T02:37:12.847565068Z").
+std::string rfc3339(int64_t seconds, int64_t nanos);
+
+}  // namespace nucleus::container::oci
