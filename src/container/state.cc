@@ -222,12 +222,14 @@ Result<State> Store::load(const std::string& id) const {
 Result<> Store::remove(const std::string& id) {
   if (!valid_id(id)) return fail_invalid("invalid container ID '{}'", id);
   std::string name;
-  if (auto s = load(id)) name = s->name;
+  auto loaded = load(id);
+  if (loaded) name = loaded->name;
   std::string trash = root_ + "/.trash-" + id;
   if (::rename(dir(id).c_str(), trash.c_str()) != 0) {
     if (errno != ENOENT) return fail_errno("move {} aside", dir(id));
   }
-  {
+  // A container known to have no name has no name file (OCI ones never do).
+  if (!loaded || !name.empty()) {
     UniqueFd names = TRY(lock_names());
     // A corrupted state names nobody: then look for the name file that holds this ID.
     std::vector<std::string> candidates;
