@@ -8,6 +8,7 @@
 
 #include "cgroup/dir.h"
 #include "cgroup/v1/manager.h"
+#include "cgroup/v2/devices.h"
 #include "cgroup/v2/manager.h"
 #include "util/fs.h"
 #include "util/parse.h"
@@ -194,6 +195,8 @@ Result<> OciCgroup::write_v2(const spec::Resources& r, const spec::OciResources&
     TRY(put("hugetlb." + size + ".max", std::to_string(limit)));
   if (x.pids_unlimited) TRY(put("pids.max", "max"));
   for (const auto& [file, value] : x.unified) TRY(put(file, value));
+  // No devices controller in v2: an eBPF program attached to the cgroup decides.
+  if (!x.devices.empty() && !layout_.fake) TRY(v2::attach_device_rules(fd.get(), x.devices));
   return {};
 }
 

@@ -124,6 +124,8 @@ ChildError run_oci_op(const Root& r, MountOp& op) noexcept {
       return write_sysctl(r, op);
     case OpKind::kPropagate:
       return propagate(r, op);
+    case OpKind::kMkdirAll:
+      return make_target(r, op.path.c_str(), true);
     default:
       return ChildError{EINVAL, "unknown mount operation"};
   }

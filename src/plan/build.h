@@ -47,6 +47,10 @@ Result<> add_oci_root_ops(const spec::Spec& spec, const OciHost& oci_host, Plan&
 // seccomp, as config.json (or process.json) says.
 Result<> add_oci_process(const spec::Spec& spec, const Host& host, Plan& plan);
 
+// A host directory where the new root can be attached before pivot_root (/tmp, usually), one
+// that a process in a user namespace can reach too.
+std::string stage_dir();
+
 // Pieces of build, exposed for tests.
 Result<> add_root_ops(const spec::Spec& spec, Plan& plan);                         // rootfs.cc
 Result<> add_context_ops(const spec::Context& ctx, Plan& plan);                    // context.cc

@@ -24,24 +24,26 @@ struct MountOptions {
 
 MountOptions parse_options(const std::vector<std::string>& options) {
   static const std::map<std::string, std::pair<unsigned, bool>> kAttrs = {
-      {"ro", {MOUNT_ATTR_RDONLY, true}},       {"rw", {MOUNT_ATTR_RDONLY, false}},
-      {"nosuid", {MOUNT_ATTR_NOSUID, true}},   {"suid", {MOUNT_ATTR_NOSUID, false}},
-      {"nodev", {MOUNT_ATTR_NODEV, true}},     {"dev", {MOUNT_ATTR_NODEV, false}},
-      {"noexec", {MOUNT_ATTR_NOEXEC, true}},   {"exec", {MOUNT_ATTR_NOEXEC, false}},
-      {"noatime", {MOUNT_ATTR_NOATIME, true}}, {"relatime", {MOUNT_ATTR_RELATIME, true}},
+      {"ro", {MOUNT_ATTR_RDONLY, true}},
+      {"rw", {MOUNT_ATTR_RDONLY, false}},
+      {"nosuid", {MOUNT_ATTR_NOSUID, true}},
+      {"suid", {MOUNT_ATTR_NOSUID, false}},
+      {"nodev", {MOUNT_ATTR_NODEV, true}},
+      {"dev", {MOUNT_ATTR_NODEV, false}},
+      {"noexec", {MOUNT_ATTR_NOEXEC, true}},
+      {"exec", {MOUNT_ATTR_NOEXEC, false}},
+      {"noatime", {MOUNT_ATTR_NOATIME, true}},
+      {"relatime", {MOUNT_ATTR_RELATIME, true}},
       {"strictatime", {MOUNT_ATTR_STRICTATIME, true}},
-      {"nodiratime", {MOUNT_ATTR_NODIRATIME, true}}, {"diratime", {MOUNT_ATTR_NODIRATIME, false}},
+      {"nodiratime", {MOUNT_ATTR_NODIRATIME, true}},
+      {"diratime", {MOUNT_ATTR_NODIRATIME, false}},
       {"nosymfollow", {MOUNT_ATTR_NOSYMFOLLOW, true}},
   };
   static const std::map<std::string, unsigned long> kPropagation = {
-      {"private", MS_PRIVATE},
-      {"rprivate", MS_PRIVATE | MS_REC},
-      {"shared", MS_SHARED},
-      {"rshared", MS_SHARED | MS_REC},
-      {"slave", MS_SLAVE},
-      {"rslave", MS_SLAVE | MS_REC},
-      {"unbindable", MS_UNBINDABLE},
-      {"runbindable", MS_UNBINDABLE | MS_REC}};
+      {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+      {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+      {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+      {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC}};
   MountOptions out;
   for (const auto& o : options) {
     if (auto a = kAttrs.find(o); a != kAttrs.end()) {
@@ -171,22 +173,22 @@ Result<> add_devices(const spec::Spec& s, std::vector<MountOp>& ops) {
     ops.push_back(std::move(op));
   }
   // The links runc makes; /dev/ptmx goes to the container's own devpts instance.
-  for (auto [link, target] : std::initializer_list<std::pair<const char*, const char*>>{
-           {"dev/fd", "/proc/self/fd"},
-           {"dev/stdin", "/proc/self/fd/0"},
-           {"dev/stdout", "/proc/self/fd/1"},
-           {"dev/stderr", "/proc/self/fd/2"},
-           {"dev/ptmx", "pts/ptmx"}})
+  for (auto [link, target] :
+       std::initializer_list<std::pair<const char*, const char*>>{{"dev/fd", "/proc/self/fd"},
+                                                                  {"dev/stdin", "/proc/self/fd/0"},
+                                                                  {"dev/stdout", "/proc/self/fd/1"},
+                                                                  {"dev/stderr", "/proc/self/fd/2"},
+                                                                  {"dev/ptmx", "pts/ptmx"}})
     ops.push_back({OpKind::kSymlink, link, "", target});
   return {};
 }
 
 unsigned long propagation_of(const std::string& name) {
   static const std::map<std::string, unsigned long> kFlags = {
-      {"shared", MS_SHARED},          {"rshared", MS_SHARED | MS_REC},
-      {"slave", MS_SLAVE},            {"rslave", MS_SLAVE | MS_REC},
-      {"private", MS_PRIVATE},        {"rprivate", MS_PRIVATE | MS_REC},
-      {"unbindable", MS_UNBINDABLE},  {"runbindable", MS_UNBINDABLE | MS_REC}};
+      {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+      {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+      {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+      {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC}};
   auto it = kFlags.find(name);
   return it == kFlags.end() ? 0 : it->second;
 }
@@ -212,6 +214,8 @@ Result<> add_oci_root_ops(const spec::Spec& s, const OciHost& h, Plan& p) {
     std::replace(path.begin() + 9, path.end(), '.', '/');
     p.mounts.push_back({OpKind::kSysctl, path, "", value});
   }
+  // As runc: a missing working directory is made (before the root may turn read-only).
+  if (s.process.cwd != "/") p.mounts.push_back({OpKind::kMkdirAll, rel(s.process.cwd)});
   for (const auto& m : oci.masked_paths) p.mounts.push_back({OpKind::kMask, rel(m)});
   for (const auto& r : oci.readonly_paths) p.mounts.push_back({OpKind::kReadonly, rel(r)});
   if (p.root_readonly) p.mounts.push_back({OpKind::kRootReadonly, ""});

@@ -101,7 +101,7 @@ Result<> add_oci_process(const spec::Spec& s, const Host& host, Plan& p) {
   plain.security.landlock = false;
   plain.process.cap_keep.clear();
   TRY(add_process(plain, host, p));  // argv/envp, PATH candidates, cwd, identity, rlimits
-  p.stdin_null = false;  // the engine's descriptors, as they are
+  p.stdin_null = false;              // the engine's descriptors, as they are
   p.cap_sets = true;
   p.cap_bounding = mask_of(oci.capabilities.bounding, host.last_cap);
   p.cap_effective = mask_of(oci.capabilities.effective, host.last_cap);
@@ -113,11 +113,11 @@ Result<> add_oci_process(const spec::Spec& s, const Host& host, Plan& p) {
   p.umask = static_cast<int>(oci.umask.value_or(022));
   if (oci.personality) p.personality = static_cast<long>(*oci.personality);
   p.no_new_privs = s.process.no_new_privileges;
-  p.mkdir_cwd = s.process.cwd;
   p.set_oom_score = oci.oom_score_adj.has_value();
   p.oom_score_adj = oci.oom_score_adj.value_or(0);
   if (oci.seccomp) {
-    if (!host.seccomp) return fail_invalid("config.json: linux.seccomp: this kernel has no seccomp");
+    if (!host.seccomp)
+      return fail_invalid("config.json: linux.seccomp: this kernel has no seccomp");
     if (!oci.seccomp->listener_path.empty())
       return fail_invalid("config.json: linux.seccomp.listenerPath is not supported yet");
     auto profile = TRY(security::seccomp::from_oci(*oci.seccomp));
@@ -139,9 +139,8 @@ Result<std::unique_ptr<Plan>> build_oci(const spec::Spec& s, const Host& host, c
   p->die_with_parent = false;  // the engine's shim or conmon outlives `create`
   p->create_container_hooks = child_hooks(s.oci->hooks.create_container);
   p->start_container_hooks = child_hooks(s.oci->hooks.start_container);
-  p->hooks_before_pivot =
-      !s.oci->hooks.prestart.empty() || !s.oci->hooks.create_runtime.empty() ||
-      !p->create_container_hooks.empty();
+  p->hooks_before_pivot = !s.oci->hooks.prestart.empty() || !s.oci->hooks.create_runtime.empty() ||
+                          !p->create_container_hooks.empty();
   return p;
 }
 

@@ -37,6 +37,7 @@ enum class OpKind : uint8_t {
   kCgroup,   // the container's cgroup hierarchies at path (v2, or a tmpfs of v1 ones), attrs
   kSysctl,   // write text to the existing file at path (below proc/sys)
   kPropagate,  // set `propagation` on the mount at path
+  kMkdirAll,   // path and its missing parents as directories (mkdir -p)
 };
 
 struct MountOp {
@@ -132,7 +133,6 @@ struct Plan {
   bool set_oom_score = false;  // the parent writes oom_score_adj before the go-ahead
   int oom_score_adj = 0;
   unsigned long root_propagation = 0;  // after pivot_root, on "/"
-  std::string mkdir_cwd;               // created (as root, in the root) when missing
   // The lifecycle of `create`: the child reports kCreated, then waits on start_fd (a listening
   // socket) for `start` before it runs the startContainer hooks and execs.
   int start_fd = -1;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "fs/child_root.h"
 #include "net/loopback.h"
@@ -26,8 +27,17 @@
 namespace nucleus::process {
 namespace {
 
+// Once `create` has returned nobody reads the sync socket: the error goes to the process's
+// stderr (the engine's), as one line, without formatting or allocation.
+void tell_stderr(const char* what, int err) noexcept {
+  const char* desc = ::strerrordesc_np(err);
+  for (const char* part : {"nucleus: container init: ", what, ": ", desc ? desc : "error", "\n"})
+    (void)!::write(STDERR_FILENO, part, std::strlen(part));
+}
+
 [[noreturn]] void fail(int sync_fd, ChildError e) noexcept {
-  child_send(sync_fd, MsgType::kError, e.err, e.what, -1, e.op);
+  if (!child_send(sync_fd, MsgType::kError, e.err, e.what, -1, e.op))
+    tell_stderr(e.what ? e.what : "setup", e.err);
   ::_exit(kExitSetupFailed);
 }
 
@@ -92,7 +102,8 @@ void reset_signals() noexcept {
     // As execvp: a candidate that exists but cannot run is remembered, the search goes on.
     if (errno != ENOENT && errno != ENOTDIR) saved = errno;
   }
-  child_send(sync_fd, MsgType::kExecFailed, saved, p.args[0].c_str());
+  if (!child_send(sync_fd, MsgType::kExecFailed, saved, p.args[0].c_str()))
+    tell_stderr(p.args[0].c_str(), saved);
   ::_exit(saved == ENOENT ? kExitNotFound : kExitCannotExecute);
 }
 
@@ -122,6 +133,12 @@ void child_new_container(plan::Plan& p, int sync_fd) noexcept {
 void child_new_oci_container(plan::Plan& p, int sync_fd) noexcept {
   if (ChildError e = child_join_namespaces(p)) fail(sync_fd, e);
   if (!child_wait_go(sync_fd, &p.hook_state_fd)) ::_exit(kExitSetupFailed);
+  // In a new user namespace whose mappings leave out the host's root, this process's own IDs
+  // are unmapped until it takes the namespace's root ones (as runc's init does).
+  if (p.clone_flags & CLONE_NEWUSER) {
+    if (::syscall(SYS_setresgid, 0, 0, 0) != 0 || ::syscall(SYS_setresuid, 0, 0, 0) != 0)
+      fail(sync_fd, ChildError{errno, "become root in the user namespace"});
+  }
   if (p.new_cgroup_namespace && ::unshare(CLONE_NEWCGROUP) != 0)
     fail(sync_fd, ChildError{errno, "unshare cgroup namespace"});
   if (ChildError e = child_time_namespace(p)) fail(sync_fd, e);
@@ -141,7 +158,6 @@ void child_new_oci_container(plan::Plan& p, int sync_fd) noexcept {
   if (p.clone_flags & CLONE_NEWNET) {
     if (ChildError e = net::child_loopback_up()) fail(sync_fd, e);
   }
-  if (ChildError e = child_make_cwd(p)) fail(sync_fd, e);
 }
 
 // `create`: everything is set up; the command is there; now `start` is awaited, then the
@@ -152,8 +168,9 @@ void child_await_start(const plan::Plan& p, int sync_fd) noexcept {
     ::_exit(kExitNotFound);
   }
   child_send(sync_fd, MsgType::kCreated, 0, nullptr);
-  if (child_wait_start(p)) ::_exit(kExitSetupFailed);
-  if (child_run_hooks(p.start_container_hooks, p.hook_state_fd)) ::_exit(kExitSetupFailed);
+  if (ChildError e = child_wait_start(p)) fail(sync_fd, e);
+  if (ChildError e = child_run_hooks(p.start_container_hooks, p.hook_state_fd))
+    fail(sync_fd, ChildError{e.err, "startContainer hook"});
 }
 
 // Waits for the workload forked into the PID namespace, passing on the signals the monitor

@@ -97,23 +97,6 @@ ChildError child_run_hooks(const std::vector<plan::ChildHook>& hooks, int state_
   return {};
 }
 
-ChildError child_make_cwd(const plan::Plan& p) noexcept {
-  if (p.mkdir_cwd.empty()) return {};
-  char buf[PATH_MAX];
-  if (p.mkdir_cwd.size() >= sizeof buf) return ChildError{ENAMETOOLONG, "working directory"};
-  std::memcpy(buf, p.mkdir_cwd.c_str(), p.mkdir_cwd.size() + 1);
-  for (char* s = buf + 1;; s++) {
-    bool end = *s == '\0';
-    if (*s == '/' || end) {
-      *s = '\0';
-      if (::mkdir(buf, 0755) != 0 && errno != EEXIST) return err("create working directory");
-      if (end) break;
-      *s = '/';
-    }
-  }
-  return {};
-}
-
 ChildError child_check_command(const plan::Plan& p) noexcept {
   for (const auto& path : p.exec_candidates)
     if (executable(path.c_str())) return {};

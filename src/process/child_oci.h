@@ -14,7 +14,6 @@ ChildError child_join_namespaces(const plan::Plan& p) noexcept;
 ChildError child_time_namespace(const plan::Plan& p) noexcept;
 // Each hook with the state JSON (state_fd, -1: none) on its stdin; the first failure stops.
 ChildError child_run_hooks(const std::vector<plan::ChildHook>& hooks, int state_fd) noexcept;
-ChildError child_make_cwd(const plan::Plan& p) noexcept;
 // One of the command's candidates is an executable file (so that `create` can say it is not).
 ChildError child_check_command(const plan::Plan& p) noexcept;
 // Blocks until `start` connects to the start socket and sends its byte; answers it.

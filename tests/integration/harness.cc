@@ -158,6 +158,25 @@ RunResult run_on_terminal(const std::vector<std::string>& args, int rows, int co
   return r;
 }
 
+RunResult run_to_files(const std::vector<std::string>& args, const std::string& out_path,
+                       const std::string& err_path) {
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  pid_t pid = fork();
+  if (pid == 0) exec_child(args, RunOptions{}, devnull, out, err);
+  close(devnull);
+  close(out);
+  close(err);
+  RunResult r;
+  int st = 0;
+  waitpid(pid, &st, 0);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  r.out = slurp(out_path);
+  r.err = slurp(err_path);
+  return r;
+}
+
 pid_t spawn(const std::vector<std::string>& args) {
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   pid_t pid = fork();

@@ -30,6 +30,10 @@ struct RunOptions {
 RunResult run(const std::vector<std::string>& args, const RunOptions& opts = {});
 // Runs nucleus with stdin, stdout and stderr on a new terminal of rows x cols.
 RunResult run_on_terminal(const std::vector<std::string>& args, int rows, int cols);
+// Runs nucleus with stdout and stderr on files (appended), for commands that leave processes
+// holding them (OCI create, run -d): waits for nucleus only; out and err are the files' text.
+RunResult run_to_files(const std::vector<std::string>& args, const std::string& out_path,
+                       const std::string& err_path);
 // Starts nucleus in the background (stdio on /dev/null); returns its pid.
 pid_t spawn(const std::vector<std::string>& args);
 
