@@ -132,7 +132,21 @@ Result<> OciCgroup::write_v1(const spec::Resources& r, const spec::OciResources&
   std::string mem = dir_of("memory");
   bool memsw = r.memory && !mem.empty() &&
                ::access((mem + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0;
-  for (const auto& w : TRY(v1::limit_writes(r, memsw))) TRY(put(w.controller, w.file, w.value));
+  auto writes = TRY(v1::limit_writes(r, memsw));
+  // memory.limit_in_bytes may not exceed memory.memsw.limit_in_bytes: raising both (update)
+  // goes memsw first.
+  if (memsw) {
+    auto at = [&](const char* f) {
+      return std::find_if(writes.begin(), writes.end(),
+                          [&](const Write& w) { return std::string_view(w.file) == f; });
+    };
+    auto limit = at("memory.limit_in_bytes"), both = at("memory.memsw.limit_in_bytes");
+    auto current = parse::uint(trimmed(mem, "memory.memsw.limit_in_bytes"), 0, UINT64_MAX);
+    auto wanted = parse::uint(both != writes.end() ? both->value : "", 0, UINT64_MAX);
+    if (limit != writes.end() && both != writes.end() && current && (!wanted || *wanted > *current))
+      std::iter_swap(limit, both);
+  }
+  for (const auto& w : writes) TRY(put(w.controller, w.file, w.value));
   if (x.memory_reservation)
     TRY(put("memory", "memory.soft_limit_in_bytes", std::to_string(*x.memory_reservation)));
   // Kernel memory limits are gone from cgroup v1 since Linux 6.1 (runc ignores them too).

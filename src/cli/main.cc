@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/common.h"
 #include "cli/verbs.h"
 #include "container/root.h"
 #include "container/state.h"
@@ -166,6 +167,9 @@ int dispatch(const char* verb, int argc, char** argv) {
     return oci_exec(argc, argv);
   if (std::strcmp(verb, "update") == 0 && has_arg(argc, argv, "--resources", "-r"))
     return oci_update(argc, argv);
+  // runc's `kill ID SIGNAL`: two words, the second a signal (nucleus's own takes -s).
+  if (std::strcmp(verb, "kill") == 0 && argc == 3 && argv[1][0] != '-' && signal_number(argv[2]))
+    return oci_kill(argc, argv);
   for (const auto& v : kVerbs) {
     if (std::strcmp(verb, v.name) != 0) continue;
     if (v.oci && oci_target(argc, argv)) return v.oci(argc, argv);

@@ -125,7 +125,7 @@ Result<process::Launched> create_container(Store& store, const std::string& id,
 
   cgroup::OciCgroup cg(layout, s.cgroup_path);
   TRY_CTX(cg.create(s.resources, s.oci->resources), "cgroup");
-  auto plan = TRY(plan::build_oci(s, plan::probe_host(), oci_host(layout, plan::stage_dir())));
+  auto plan = TRY(plan::build_oci(s, plan::probe_host(), oci_host(layout, s.oci->root)));
   plan->rows = static_cast<unsigned short>(s.oci->console_rows);
   plan->cols = static_cast<unsigned short>(s.oci->console_cols);
   UniqueFd start_socket = TRY(listen_start(store.dir(id)));

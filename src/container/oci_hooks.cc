@@ -26,6 +26,7 @@ Result<> run_hook(const spec::Hook& h, int state_fd, const char* kind) {
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("{} hook {}: fork", kind, h.path);
   if (pid == 0) {
+    ::setpgid(0, 0);  // its own group: a timeout kills what it started too
     ::lseek(state_fd, 0, SEEK_SET);
     ::dup2(state_fd, 0);
     ::syscall(SYS_close_range, 3u, ~0u, 0);
@@ -40,13 +41,14 @@ Result<> run_hook(const spec::Hook& h, int state_fd, const char* kind) {
     while ((rc = ::poll(&p, 1, *h.timeout * 1000)) < 0 && errno == EINTR) {
     }
     if (rc == 0) {
-      ::kill(pid, SIGKILL);
+      ::kill(-pid, SIGKILL);
       timed_out = true;
     }
   }
   int st = 0;
   while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
   }
+  if (timed_out) ::kill(-pid, SIGKILL);
   if (timed_out) return fail_invalid("{} hook {}: timed out after {} s", kind, h.path, *h.timeout);
   if (WIFSIGNALED(st))
     return fail_invalid("{} hook {}: killed by signal {}", kind, h.path, WTERMSIG(st));

@@ -29,8 +29,10 @@ Result<> add_process(const spec::Spec& spec, const Host& host, Plan& plan);
 
 // What an OCI bundle's plan needs to know of the host and of the container's cgroup.
 struct OciHost {
-  std::string stage_dir;  // where the new root is attached before pivot_root
-  std::string v2_root;    // the cgroup2 mount (pure v2 hosts)
+  // Where the new root is attached before pivot_root: the rootfs itself, as runc binds it onto
+  // itself (a staging directory elsewhere would hide that one from createContainer hooks).
+  std::string stage_dir;
+  std::string v2_root;  // the cgroup2 mount (pure v2 hosts)
   // v1 (and hybrid) hosts: each hierarchy under /sys/fs/cgroup by its directory name, its
   // mount point, and as kCgroup's text ("NAME=OPTIONS;...", cgroup2 with empty options, links
   // "NAME->TARGET;"); empty on pure v2 hosts.
@@ -46,10 +48,6 @@ Result<> add_oci_root_ops(const spec::Spec& spec, const OciHost& oci_host, Plan&
 // The process of an OCI container or of `exec` into one: identity, capability sets, rlimits,
 // seccomp, as config.json (or process.json) says.
 Result<> add_oci_process(const spec::Spec& spec, const Host& host, Plan& plan);
-
-// A host directory where the new root can be attached before pivot_root (/tmp, usually), one
-// that a process in a user namespace can reach too.
-std::string stage_dir();
 
 // Pieces of build, exposed for tests.
 Result<> add_root_ops(const spec::Spec& spec, Plan& plan);                         // rootfs.cc

@@ -32,10 +32,10 @@ enum class OpKind : uint8_t {
   kRootReadonly,  // make the root mount read-only (last)
   // OCI bundles (plan/oci.cc): targets resolved inside the root, symlinks followed there, and
   // created when missing.
-  kMount,    // a new `fstype` filesystem at path: `source`, data options in text, attrs
-  kMknod,    // a device node at path (rdev, mode with S_IFCHR/S_IFBLK/S_IFIFO, uid/gid)
-  kCgroup,   // the container's cgroup hierarchies at path (v2, or a tmpfs of v1 ones), attrs
-  kSysctl,   // write text to the existing file at path (below proc/sys)
+  kMount,      // a new `fstype` filesystem at path: `source`, data options in text, attrs
+  kMknod,      // a device node at path (rdev, mode with S_IFCHR/S_IFBLK/S_IFIFO, uid/gid)
+  kCgroup,     // the container's cgroup hierarchies at path (v2, or a tmpfs of v1 ones), attrs
+  kSysctl,     // write text to the existing file at path (below proc/sys)
   kPropagate,  // set `propagation` on the mount at path
   kMkdirAll,   // path and its missing parents as directories (mkdir -p)
 };
@@ -45,11 +45,11 @@ struct MountOp {
   std::string path = {};    // relative to the new root, e.g. "usr/bin"; "" is the root itself
   std::string source = {};  // kBind: host path; kCopyFile: path below the context dir
   std::string text = {};    // kSymlink target, kWriteFile content, fs options
-  unsigned attrs = 0;  // MOUNT_ATTR_* (RDONLY, NOSUID, NODEV, NOEXEC)
+  unsigned attrs = 0;       // MOUNT_ATTR_* (RDONLY, NOSUID, NODEV, NOEXEC)
   unsigned mode = 0755;
-  bool recursive = true;  // kBind: clone submounts too
-  int src_fd = -1;        // kBind: filled by the child before it leaves the host's root
-  std::string fstype = {};  // kMount
+  bool recursive = true;          // kBind: clone submounts too
+  int src_fd = -1;                // kBind: filled by the child before it leaves the host's root
+  std::string fstype = {};        // kMount
   unsigned long propagation = 0;  // kBind, kMount, kPropagate: MS_SHARED... | MS_REC
   unsigned long rdev = 0;         // kMknod
   uint32_t uid = UINT32_MAX, gid = UINT32_MAX;  // kMknod: owner (UINT32_MAX: leave)
@@ -114,7 +114,7 @@ struct Plan {
   security::landlock::Ruleset landlock;  // abi 0: none
 
   // OCI bundles (plan/oci.cc); the defaults are what nucleus's own containers get.
-  bool oci = false;                      // root ops resolve in the root (see OpKind::kMount)
+  bool oci = false;                           // root ops resolve in the root (see OpKind::kMount)
   std::vector<spec::IdMap> uid_map, gid_map;  // empty: "0 host_uid 1"
   std::vector<JoinNamespace> join_namespaces;
   std::string join_pid_namespace;  // joined by the parent before clone

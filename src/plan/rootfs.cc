@@ -258,8 +258,6 @@ Result<> add_context(const spec::Spec& s, Plan& p, OpList& ops) {
   return add_context_ops(*s.context, p);
 }
 
-}  // namespace
-
 std::string stage_dir() {
   for (const char* d : {"/tmp", "/mnt", "/run", "/var/tmp"}) {
     auto k = fs::kind_of(d);
@@ -267,6 +265,8 @@ std::string stage_dir() {
   }
   return "/";
 }
+
+}  // namespace
 
 Result<> add_root_ops(const spec::Spec& s, Plan& p) {
   OpList ops(p.mounts);

@@ -11,6 +11,7 @@
  *     alloc=MIB    allocate and touch MIB MiB (then report)
  *     forks=N      fork N sleeping children; report how many succeeded
  *     listen=PORT  TCP server + client on 127.0.0.1:PORT, report 0 when a byte went through
+ *     devopen=c:MAJ:MIN  mknod such a device in /tmp and open it (0, or the errno)
  *     wait-signal  wait for SIGUSR1/2, SIGTERM, SIGINT, SIGHUP, SIGQUIT; exit 100+signo
  *     exit=N       exit with N after reporting
  * Each check reports 0 on success or the errno it failed with. */
@@ -33,6 +34,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -121,6 +123,22 @@ static int try_syscall(const char* name) {
   } else
     return -EINVAL;
   return r >= 0 ? 0 : errno;
+}
+
+/* devopen=c:MAJ:MIN: make such a node in /tmp and open it; 0, or the errno of the failing step */
+static int try_devopen(const char* spec) {
+  unsigned maj = 0, mnr = 0;
+  char type = 0;
+  if (sscanf(spec, "%c:%u:%u", &type, &maj, &mnr) != 3) return EINVAL;
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/probe-dev-%u-%u", maj, mnr);
+  unlink(path);
+  if (mknod(path, (type == 'b' ? S_IFBLK : S_IFCHR) | 0600, makedev(maj, mnr)) != 0) return errno;
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  int r = fd < 0 ? errno : 0;
+  if (fd >= 0) close(fd);
+  unlink(path);
+  return r;
 }
 
 static int try_exec(const char* path) {
@@ -321,6 +339,8 @@ int main(int argc, char** argv) {
       continue;
     } else if (!strncmp(argv[i], "udp=", 4)) {
       r = try_udp(arg);
+    } else if (!strncmp(argv[i], "devopen=", 8)) {
+      r = try_devopen(arg);
     } else if (!strncmp(argv[i], "listen=", 7)) {
       r = try_listen(atoi(arg));
     } else if (!strcmp(argv[i], "wait-signal")) {
