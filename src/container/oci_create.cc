@@ -113,6 +113,7 @@ Result<process::Launched> create_container(Store& store, const std::string& id,
   st.status = "creating";
   st.command = s.process.args;
   st.cgroup_path = s.cgroup_path;
+  st.poststart_hooks = !s.oci->hooks.poststart.empty();
   timespec now{};
   ::clock_gettime(CLOCK_REALTIME, &now);
   st.created = now.tv_sec, st.created_ns = now.tv_nsec;

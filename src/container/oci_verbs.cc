@@ -93,20 +93,28 @@ Result<> start(Store& store, const std::string& id) {
   UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!sock) return fail_errno("socket");
   TRY(connect_start(sock.get(), store.dir(id)));
-  if (::write(sock.get(), "1", 1) != 1) return fail_errno("start container {}", id);
-  // The init answers once it goes on to its command; it may also die first.
   auto init = TRY(s.init.open());
+  // Recorded first: a command that ends at once must not find an engine still told "created".
+  s.status = "running";
+  s.started = static_cast<int64_t>(::time(nullptr));
+  TRY(store.update(s, false));
+  auto back = [&](const Error& e) -> Result<> {
+    s.status = "created";
+    (void)store.update(s, false);
+    return fail(e);
+  };
+  if (::write(sock.get(), "1", 1) != 1)
+    return back(Error::from_errno(errno, "start container {}", id));
+  // The init answers once it goes on to its command; it may also die first.
   pollfd p[2] = {{sock.get(), POLLIN, 0}, {init.get(), POLLIN, 0}};
   int n = ::poll(p, 2, kStartTimeoutMs);
   char ack = 0;
   if (n <= 0 || !(p[0].revents & POLLIN) || ::read(sock.get(), &ack, 1) != 1)
     return fail_invalid("container {}: the init did not start", id);
   ::unlinkat(AT_FDCWD, (store.dir(id) + "/" + kStartSocket).c_str(), 0);
-  s.status = "running";
-  s.started = static_cast<int64_t>(::time(nullptr));
-  TRY(store.update(s, true));
+  if (!s.poststart_hooks) return {};
   auto spec = saved_spec(store, id);
-  if (spec && spec->oci && !spec->oci->hooks.poststart.empty()) {
+  if (spec && spec->oci) {
     std::string st = hook_state(id, "running", s.init.pid, s.bundle, spec->oci->annotations);
     // A failed poststart hook is a warning; the container goes on (runtime-spec).
     if (auto r = run_hooks(spec->oci->hooks.poststart, st, "poststart"); !r)

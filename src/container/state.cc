@@ -111,12 +111,12 @@ std::string to_json(const State& s) {
       "\"init\":{},\"started\":{},\"finished\":{},\"exit_code\":{},\"cgroup_path\":{},\"ip\":{},"
       "\"detached\":{},\"auto_remove\":{},\"restart\":{{\"mode\":{},\"max_retries\":{}}},"
       "\"restart_count\":{},\"stop_requested\":{},\"log_max_size\":{},\"log_max_files\":{},"
-      "\"gvisor\":{},\"oci\":{},\"bundle\":{},\"created_ns\":{}}}\n",
+      "\"gvisor\":{},\"oci\":{},\"bundle\":{},\"created_ns\":{},\"poststart_hooks\":{}}}\n",
       quote(s.id), quote(s.name), cmd, s.created, quote(s.status), pid_json(s.monitor),
       pid_json(s.init), s.started, s.finished, s.exit_code, quote(s.cgroup_path), quote(s.ip),
       s.detached, s.auto_remove, quote(s.restart.mode), s.restart.max_retries, s.restart_count,
       s.stop_requested, s.log_max_size, s.log_max_files, s.gvisor, s.oci, quote(s.bundle),
-      s.created_ns);
+      s.created_ns, s.poststart_hooks);
 }
 
 Result<State> from_json(std::string_view text) {
@@ -138,6 +138,7 @@ Result<State> from_json(std::string_view text) {
     s.oci = j.value("oci", false);
     s.bundle = j.value("bundle", "");
     s.created_ns = j.value("created_ns", int64_t{0});
+    s.poststart_hooks = j.value("poststart_hooks", false);
     // An OCI container's cgroup is the engine's choice; a nucleus one's is always its own.
     if (!s.cgroup_path.empty() && !s.oci && s.cgroup_path != "/nucleus/" + s.id)
       return fail_invalid("unexpected cgroup path '{}'", s.cgroup_path);

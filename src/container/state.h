@@ -59,6 +59,7 @@ struct State {
   bool oci = false;
   std::string bundle;
   int64_t created_ns = 0;  // nanoseconds past `created`, for the OCI state's RFC 3339 time
+  bool poststart_hooks = false;  // config.json has some: start reads it again only then
 };
 
 // What `ps` shows: the recorded status checked against the live processes.
