@@ -13,9 +13,9 @@
 
 #include "process/pty.h"
 #include "security/capability_names.h"
-#include "spec/rlimit_names.h"
 #include "security/seccomp_oci.h"
 #include "security/seccomp_profile.h"
+#include "spec/rlimit_names.h"
 #include "util/fs.h"
 #include "util/parse.h"
 #include "util/scope_exit.h"
@@ -201,7 +201,8 @@ json sandbox_seccomp() {
 std::string process_config(const spec::Spec& s, const spec::Process& process) {
   json rlimits = json::array();
   for (const auto& r : s.rlimits)
-    rlimits.push_back({{"type", std::string(spec::rlimit_name(r.resource))}, {"soft", r.soft}, {"hard", r.hard}});
+    rlimits.push_back(
+        {{"type", std::string(spec::rlimit_name(r.resource))}, {"soft", r.soft}, {"hard", r.hard}});
   json out = {{"terminal", process.terminal},
               {"user", {{"uid", process.user.uid}, {"gid", process.user.gid}}},
               {"args", process.args},
@@ -244,7 +245,11 @@ std::string oci_config(const spec::Spec& s, const plan::Plan& p, const std::stri
                    {"resources", resources(s.resources)},
                    {"maskedPaths", masked},
                    {"readonlyPaths", readonly}}}};
-  if (!p.seccomp.empty()) config["linux"]["seccomp"] = sandbox_seccomp();
+  if (!p.seccomp.empty()) {
+    // A --seccomp-profile goes to runsc as it was resolved (the Sentry applies it).
+    const auto& given = s.security.seccomp_profile;
+    config["linux"]["seccomp"] = given.empty() ? sandbox_seccomp() : json::parse(given);
+  }
   return config.dump(2) + "\n";
 }
 

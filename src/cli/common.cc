@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "container/root.h"
@@ -32,6 +33,8 @@ spec::Caller caller() {
   rlimit nproc{};
   if (::getrlimit(RLIMIT_NPROC, &nproc) == 0) c.nproc_hard = nproc.rlim_max;
   c.id = new_id();
+  utsname u{};
+  if (::uname(&u) == 0) c.kernel_release = u.release;
   c.getenv = [](const std::string& k) -> std::optional<std::string> {
     const char* v = std::getenv(k.c_str());
     return v ? std::optional<std::string>(v) : std::nullopt;

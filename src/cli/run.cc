@@ -97,6 +97,9 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
   app.add_option("--timeout", f.timeout, "Kill the sandbox after SECONDS");
   app.add_flag("--allow-degraded-security", f.allow_degraded_security,
                "Run even where the kernel lacks Landlock or seccomp");
+  app.add_option("--seccomp-profile", f.seccomp_profile,
+                 "A seccomp profile file in Docker's (and OCI) format instead of nucleus's "
+                 "allowlist");
   app.add_option("--runtime", f.runtime, "native (default) or gvisor (runsc: a second kernel)");
   app.add_option("--gvisor-platform", f.gvisor_platform,
                  "systrap, ptrace or kvm (default: the best that works here, probed once)");
@@ -157,6 +160,12 @@ int run(int argc, char** argv) {
     auto content = fs::read_file(path);
     if (!content) return report(content.error().wrap("--env-file"));
     f.env_files.push_back(std::move(*content));
+  }
+  if (!f.seccomp_profile.empty()) {
+    auto content = fs::read_file(f.seccomp_profile);
+    if (!content) return report(content.error().wrap("--seccomp-profile"));
+    if (content->empty()) return report(Error::invalid("--seccomp-profile: the file is empty"));
+    f.seccomp_profile = std::move(*content);
   }
   auto detach = detach_options(life);
   if (!detach) return report(detach.error());

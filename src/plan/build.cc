@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "security/seccomp_oci.h"
 #include "security/seccomp_profile.h"
+#include "spec/seccomp_json.h"
 #include "util/fs.h"
 #include "util/parse.h"
 
@@ -66,7 +68,11 @@ Result<> add_policies(const spec::Spec& s, const Host& host, Plan& p) {
     }
   }
   if (s.security.seccomp) {
-    if (host.seccomp) {
+    if (host.seccomp && !s.security.seccomp_profile.empty()) {
+      auto given = TRY(spec::parse_seccomp(s.security.seccomp_profile, "--seccomp-profile"));
+      p.seccomp = security::seccomp::compile(TRY(security::seccomp::from_oci(given)));
+      p.seccomp_flags = security::seccomp::oci_filter_flags(given);
+    } else if (host.seccomp) {
       p.seccomp = security::seccomp::compile(security::seccomp::default_profile());
     } else if (!s.security.allow_degraded) {
       return fail_invalid(

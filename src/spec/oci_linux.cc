@@ -5,6 +5,7 @@
 
 #include "spec/json_read.h"
 #include "spec/oci_config.h"
+#include "spec/seccomp_json.h"
 #include "util/fs.h"
 
 namespace nucleus::spec {
@@ -72,54 +73,6 @@ Result<> read_devices(const json& lx, Oci& oci) {
     oci.devices.push_back(std::move(dev));
   }
   return {};
-}
-
-Result<Seccomp> read_seccomp(const json& sc) {
-  const std::string w = "linux.seccomp";
-  static const std::set<std::string> kActions = {
-      "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-      "SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
-      "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY"};
-  static const std::set<std::string> kOps = {"NE", "LT", "LE", "EQ", "GE", "GT", "MASKED_EQ"};
-  Seccomp out;
-  out.default_action = TRY(string_or(sc, "defaultAction", w));
-  if (!kActions.count(out.default_action))
-    return fail_invalid("{}.defaultAction: unknown action '{}'", w, out.default_action);
-  out.default_errno_ret = TRY(opt_int<uint32_t>(sc, "defaultErrnoRet", w, 0, 4095));
-  out.architectures = TRY(strings(sc, "architectures", w));
-  out.flags = TRY(strings(sc, "flags", w));
-  for (const auto& f : out.flags)
-    if (f != "SECCOMP_FILTER_FLAG_TSYNC" && f != "SECCOMP_FILTER_FLAG_LOG" &&
-        f != "SECCOMP_FILTER_FLAG_SPEC_ALLOW" && f != "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")
-      return fail_invalid("{}.flags: unknown flag '{}'", w, f);
-  out.listener_path = TRY(string_or(sc, "listenerPath", w));
-  out.listener_metadata = TRY(string_or(sc, "listenerMetadata", w));
-  for (const auto& [r, rw] : TRY(objects(sc, "syscalls", w))) {
-    SeccompRule rule;
-    rule.names = TRY(strings(*r, "names", rw));
-    if (rule.names.empty()) return fail_invalid("{}.names: want at least one name", rw);
-    rule.action = TRY(string_or(*r, "action", rw));
-    if (!kActions.count(rule.action))
-      return fail_invalid("{}.action: unknown action '{}'", rw, rule.action);
-    if (rule.action == "SCMP_ACT_NOTIFY" && out.listener_path.empty())
-      return fail_invalid("{}.action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath", rw);
-    rule.errno_ret = TRY(opt_int<uint32_t>(*r, "errnoRet", rw, 0, 4095));
-    for (const auto& [a, aw] : TRY(objects(*r, "args", rw))) {
-      SeccompArg arg;
-      arg.index = TRY(opt_int<unsigned>(*a, "index", aw, 0, 5)).value_or(0);
-      arg.value = TRY(opt_int<uint64_t>(*a, "value", aw)).value_or(0);
-      arg.value_two = TRY(opt_int<uint64_t>(*a, "valueTwo", aw)).value_or(0);
-      auto op = TRY(string_or(*a, "op", aw));
-      if (op.rfind("SCMP_CMP_", 0) != 0 || !kOps.count(op.substr(9)))
-        return fail_invalid("{}.op: unknown comparison '{}'", aw, op);
-      arg.op = op.substr(9);
-      rule.args.push_back(arg);
-    }
-    out.syscalls.push_back(std::move(rule));
-  }
-  if (out.default_action == "SCMP_ACT_NOTIFY")
-    return fail_invalid("{}.defaultAction: SCMP_ACT_NOTIFY cannot be the default", w);
-  return out;
 }
 
 Result<> read_paths(const json& lx, Oci& oci) {
@@ -221,7 +174,8 @@ Result<> oci_linux(const json& lx, Spec& s) {
   for (const auto& [k, v] : oci.sysctl)
     if (k.empty() || k.find("..") != std::string::npos || k.find('/') == 0)
       return fail_invalid("linux.sysctl: bad key '{}'", k);
-  if (const json* sc = TRY(member(lx, "seccomp", "linux"))) oci.seccomp = TRY(read_seccomp(*sc));
+  if (const json* sc = TRY(member(lx, "seccomp", "linux")))
+    oci.seccomp = TRY(read_seccomp(*sc, "linux.seccomp"));
   TRY(read_paths(lx, oci));
   TRY(read_personality(lx, oci));
   oci.mount_label = TRY(string_or(lx, "mountLabel", "linux"));

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "security/capability_names.h"
+#include "spec/seccomp_json.h"
 #include "util/fs.h"
 #include "util/parse.h"
 
@@ -344,6 +345,13 @@ Result<Spec> from_run_flags(const RunFlags& f, const Caller& caller) {
       return e.wrap("--timeout");
     }));
   s.security.allow_degraded = f.allow_degraded_security;
+  if (!f.seccomp_profile.empty()) {
+    ProfileTarget target{{}, "amd64", caller.kernel_release};
+    for (int cap : s.process.cap_keep)
+      target.caps.push_back(fmt::format("CAP_{}", security::capability_name(cap)));
+    s.security.seccomp_profile =
+        TRY_CTX(resolve_profile(f.seccomp_profile, "profile", target), "--seccomp-profile");
+  }
   s.cgroup_path = "/nucleus/" + s.id;
   TRY(parse_runtime(f, s));
   s.network = TRY(parse_network(f, caller));

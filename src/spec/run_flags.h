@@ -29,6 +29,7 @@ struct RunFlags {
   std::vector<std::string> io_limits;
   std::string timeout;
   bool allow_degraded_security = false;
+  std::string seccomp_profile;  // the file's contents, read by the CLI (Docker's format)
   std::string runtime = "native", gvisor_platform, trust_level = "trusted";
   std::string network = "none";  // none | host | bridge | a network's name
   bool allow_host_network = false;
@@ -45,7 +46,8 @@ struct Caller {
   unsigned ncpu = 1;
   uint64_t nofile_hard = 1024;
   uint64_t nproc_hard = UINT64_MAX;
-  std::string id;  // the new container's ID (64 hex)
+  std::string id;              // the new container's ID (64 hex)
+  std::string kernel_release;  // uname -r, for a seccomp profile's minKernel
   std::function<std::optional<std::string>(const std::string&)> getenv;
 };
 

@@ -79,6 +79,8 @@ struct Security {
   bool seccomp = true;
   bool landlock = true;
   bool allow_degraded = false;  // run without seccomp/Landlock where the host lacks them
+  // --seccomp-profile, resolved to linux.seccomp JSON; empty: nucleus's default allowlist.
+  std::string seccomp_profile;
 };
 
 enum class Runtime { kNative, kGvisor };

@@ -12,7 +12,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Tmpfs, destination, size)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IoLimit, device, major, minor, rbps, wbps, riops,
                                                 wiops)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Rlimit, resource, soft, hard)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Security, seccomp, landlock, allow_degraded)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Security, seccomp, landlock, allow_degraded,
+                                                seccomp_profile)
 NLOHMANN_JSON_SERIALIZE_ENUM(NetworkMode, {{NetworkMode::kNone, "none"},
                                            {NetworkMode::kHost, "host"},
                                            {NetworkMode::kBridge, "bridge"}})

@@ -42,6 +42,19 @@ TEST_F(Gvisor, TheSeccompProfileHoldsInsideTheSandbox) {
   EXPECT_EQ(threads.out, "thread\n") << threads.err;
 }
 
+// --seccomp-profile goes to runsc in place of the allowlist (Debian's runsc answers EPERM for
+// every denied call, whatever errnoRet says).
+TEST_F(Gvisor, ASeccompProfileFileReplacesTheAllowlist) {
+  TempDir tmp;
+  std::string file = tmp.file("profile.json", R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+      {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]})");
+  auto j = probe({"--runtime", "gvisor", "--seccomp-profile", file},
+                 {"mkdir=/tmp/d", "syscall=unlisted", "write=/tmp/f"});
+  EXPECT_NE(j["checks"]["mkdir=/tmp/d"], 0);
+  EXPECT_EQ(j["checks"]["syscall=unlisted"], ENOSYS);  // allowed: gVisor's own answer
+  EXPECT_EQ(j["checks"]["write=/tmp/f"], 0);
+}
+
 TEST_F(Gvisor, ProbeSeesTheSameFilesystemPolicy) {
   RunResult raw;
   auto j = probe({"--runtime", "gvisor"},

@@ -13,27 +13,13 @@
 #include <functional>
 
 #include "security/seccomp_profile.h"
+#include "under_filter.h"
 
 namespace nucleus::security::seccomp {
 namespace {
 
-// Runs fn under the filter in a child: its exit code, or 128+signal.
-int under_filter(const std::vector<sock_filter>& prog, const std::function<int()>& fn) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    sock_fprog fp{static_cast<unsigned short>(prog.size()), const_cast<sock_filter*>(prog.data())};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, 1, 0, &fp) != 0)
-      _exit(99);
-    _exit(fn());
-  }
-  int st = 0;
-  waitpid(pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-int errno_of(long rc) {
-  return rc < 0 ? errno : 0;
-}
+using nucleus::testing::errno_of;
+using nucleus::testing::under_filter;
 
 class DefaultProfile : public ::testing::Test {
  protected:
