@@ -87,9 +87,10 @@ Result<spec::Spec> saved_spec(const Store& store, const std::string& id) {
 }
 
 Result<> start(Store& store, const std::string& id) {
-  auto [s, seen] = TRY(find(store, id));
-  if (seen.status != "created")
-    return fail_invalid("cannot start container {} in the {} state", id, seen.status);
+  auto found = TRY(find(store, id));
+  State& s = found.state;  // a reference the lambda below may capture (no structured binding)
+  if (found.seen.status != "created")
+    return fail_invalid("cannot start container {} in the {} state", id, found.seen.status);
   UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!sock) return fail_errno("socket");
   TRY(connect_start(sock.get(), store.dir(id)));
