@@ -24,8 +24,9 @@ long fs_type(const std::string& path) {
 // Every cgroup v1 mount directly under base, from /proc/self/mountinfo (its super options name
 // the controllers), and the symlinks beside them.
 void read_v1_hierarchies(const std::string& base, Layout& l) {
-  auto info = fs::read_file("/proc/self/mountinfo");
-  for (auto line : parse::split(info.value_or(""), '\n')) {
+  // The text outlives the loop: split() returns views into it.
+  std::string info = fs::read_file("/proc/self/mountinfo").value_or("");
+  for (auto line : parse::split(info, '\n')) {
     auto f = parse::words(line);
     // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
     auto dash = std::find(f.begin(), f.end(), "-");

@@ -77,23 +77,37 @@ std::vector<std::string> OciCgroup::dirs() const {
   return out;
 }
 
+namespace {
+
+// The v2 controllers that the resources write to.
+std::vector<std::string> v2_controllers(const spec::Resources& r, const spec::OciResources& x) {
+  std::vector<std::string> ctrls = controllers_for(r, "io");
+  auto want = [&](const char* c, bool needed) {
+    if (needed && std::find(ctrls.begin(), ctrls.end(), c) == ctrls.end()) ctrls.emplace_back(c);
+  };
+  want("cpu", x.cpu_shares || x.cpu_burst || x.cpu_idle);
+  want("memory", x.memory_reservation.has_value());
+  want("cpuset", !x.cpus.empty() || !x.mems.empty());
+  want("hugetlb", !x.hugepage_limits.empty());
+  want("pids", x.pids_unlimited);
+  want("io", x.blkio_weight.value_or(0) != 0 || !x.blkio_weight_devices.empty());
+  for (const auto& [file, value] : x.unified) want(file.substr(0, file.find('.')).c_str(), true);
+  // cgroup.* files belong to no controller.
+  std::erase(ctrls, std::string("cgroup"));
+  return ctrls;
+}
+
+}  // namespace
+
 Result<> OciCgroup::create(const spec::Resources& r, const spec::OciResources& x) {
   if (layout_.mode == Mode::kNone) return fail_invalid("no cgroup hierarchy under /sys/fs/cgroup");
   if (layout_.mode == Mode::kV2) {
-    std::vector<std::string> ctrls = controllers_for(r, "io");
-    auto want = [&](const char* c, bool needed) {
-      if (needed && std::find(ctrls.begin(), ctrls.end(), c) == ctrls.end()) ctrls.emplace_back(c);
-    };
-    want("cpu", x.cpu_shares || x.cpu_burst || x.cpu_idle);
-    want("memory", x.memory_reservation.has_value());
-    want("cpuset", !x.cpus.empty() || !x.mems.empty());
-    want("hugetlb", !x.hugepage_limits.empty());
-    want("pids", x.pids_unlimited);
-    want("io", x.blkio_weight.value_or(0) != 0 || !x.blkio_weight_devices.empty());
-    for (const auto& [file, value] : x.unified) want(file.substr(0, file.find('.')).c_str(), true);
-    // cgroup.* files belong to no controller.
-    std::erase(ctrls, std::string("cgroup"));
-    TRY(v2::enable_controllers(layout_.v2_root, path_, ctrls, layout_.fake));
+    TRY(v2::enable_controllers(layout_.v2_root, path_, v2_controllers(r, x), layout_.fake));
+    // As runc and crun do, the usual controllers are on even when config.json sets no limit:
+    // `update` may set one later, and `events --stats` (docker stats) reads their usage. Where
+    // one cannot be enabled (not delegated to this subtree), the container runs without it.
+    for (const char* c : {"cpu", "io", "memory", "pids"})
+      (void)v2::enable_controllers(layout_.v2_root, path_, {c}, layout_.fake);
     TRY(make_all(layout_.v2_root, path_));
     return write_v2(r, x);
   }
@@ -105,7 +119,10 @@ Result<> OciCgroup::create(const spec::Resources& r, const spec::OciResources& x
 }
 
 Result<> OciCgroup::update(const spec::Resources& r, const spec::OciResources& x) {
-  return layout_.mode == Mode::kV2 ? write_v2(r, x) : write_v1(r, x);
+  if (layout_.mode != Mode::kV2) return write_v1(r, x);
+  // A limit of a kind the container was created without needs its controller enabled above it.
+  TRY(v2::enable_controllers(layout_.v2_root, path_, v2_controllers(r, x), layout_.fake));
+  return write_v2(r, x);
 }
 
 Result<> OciCgroup::write_v1(const spec::Resources& r, const spec::OciResources& x) {
@@ -230,7 +247,9 @@ Result<> OciCgroup::add(pid_t pid) const {
 
 std::string own_cgroup() {
   std::string first;
-  for (auto line : parse::split(fs::read_file("/proc/self/cgroup").value_or(""), '\n')) {
+  // The text outlives the loop: split() returns views into it.
+  std::string text = fs::read_file("/proc/self/cgroup").value_or("");
+  for (auto line : parse::split(text, '\n')) {
     auto f = parse::split(line, ':');
     if (f.size() < 3) continue;
     std::string path(line.substr(f[0].size() + f[1].size() + 2));

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "util/result.h"
@@ -18,9 +19,17 @@ Result<uint64_t> uint(std::string_view s, uint64_t min, uint64_t max);
 Result<uint64_t> millis(std::string_view s);
 
 std::vector<std::string_view> split(std::string_view s, char sep);
+// The views point into the argument: splitting a temporary string (read_file(...).value_or(""))
+// would leave them dangling once the full expression ends, as in a range-for's initializer.
+template <class T>
+requires std::is_same_v<T, std::string>
+void split(T&& temporary, char sep) = delete;
 // The blank-separated words of a line (spaces and tabs; empty words dropped). No iostreams: in a
 // static binary their locale setup alone costs ~1 MiB of resident pages at every start.
 std::vector<std::string_view> words(std::string_view line);
+template <class T>
+requires std::is_same_v<T, std::string>
+void words(T&& temporary) = delete;
 // s without trailing newlines and spaces.
 std::string_view trim_end(std::string_view s);
 // The last non-empty line of a program's output (its error, usually), trimmed.

@@ -97,6 +97,15 @@ class Oci : public IntegrationTest {
     return false;
   }
 
+  // Waits up to 5 s for a file to exist: what the container writes after `start` returned.
+  static bool appears(const std::string& path) {
+    for (int i = 0; i < 500; i++) {
+      if (::access(path.c_str(), F_OK) == 0) return true;
+      usleep(10000);
+    }
+    return false;
+  }
+
   // The checker as the process, reading config.json from a bind mount of itself.
   void check_with_oci_check() {
     config_["process"]["args"] = {"/oci_check", "/oci/config.json"};

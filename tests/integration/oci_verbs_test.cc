@@ -29,9 +29,13 @@ TEST_F(OciVerbs, EveryHookRunsInOrderWithTheState) {
   auto& h = config_["hooks"];
   for (const char* kind : {"prestart", "createRuntime", "createContainer", "poststart", "poststop"})
     h[kind] = {logging_hook(logs, kind)};
-  // startContainer runs inside the container, after pivot_root: its own sh, its own /tmp.
-  h["startContainer"] = {
-      {{"path", "/bin/sh"}, {"args", {"sh", "-c", "cat > /tmp/startContainer.json"}}}};
+  // startContainer runs inside the container, after pivot_root: its own sh, its own /tmp. It
+  // runs after `start` has returned (as with runc), so the file appears whole, by a rename.
+  h["startContainer"] = {{{"path", "/bin/sh"},
+                          {"args",
+                           {"sh", "-c",
+                            "cat > /tmp/start.part && mv /tmp/start.part "
+                            "/tmp/startContainer.json"}}}};
   RunResult c = create("hooked");
   ASSERT_EQ(c.code, 0) << c.err;
   EXPECT_EQ(slurp_file(logs + "/order"), "prestart\ncreateRuntime\ncreateContainer\n");
@@ -44,6 +48,7 @@ TEST_F(OciVerbs, EveryHookRunsInOrderWithTheState) {
   EXPECT_EQ(slurp_file(logs + "/order"), "prestart\ncreateRuntime\ncreateContainer\npoststart\n");
   EXPECT_EQ(nlohmann::json::parse(slurp_file(logs + "/poststart.json"))["status"], "running");
   std::string inside = bundle_ + "/rootfs/tmp/startContainer.json";
+  ASSERT_TRUE(appears(inside));
   EXPECT_EQ(nlohmann::json::parse(slurp_file(inside))["id"], "hooked");
   EXPECT_EQ(oci({"delete", "--force", "hooked"}).code, 0);
   EXPECT_EQ(slurp_file(logs + "/order"),
