@@ -54,6 +54,8 @@ Result<> add_root_ops(const spec::Spec& spec, Plan& plan);                      
 Result<> add_context_ops(const spec::Context& ctx, Plan& plan);                    // context.cc
 bool context_excluded(std::string_view name);                                      // context.cc
 std::vector<security::landlock::PathRule> landlock_rules(const spec::Spec& spec);  // policies.cc
+// The same for an OCI container's root and mounts (org.nucleus.landlock "default").
+std::vector<security::landlock::PathRule> oci_landlock_defaults(const spec::Spec& spec);
 // network_files.cc: /etc/resolv.conf from the network mode, --dns and the host's file; /etc/hosts.
 std::string resolv_conf(const spec::Network& network, const std::string& host_resolv_conf);
 std::string resolv_conf(const spec::Spec& spec);

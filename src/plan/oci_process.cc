@@ -91,6 +91,28 @@ std::vector<ChildHook> child_hooks(const std::vector<spec::Hook>& hooks) {
   return out;
 }
 
+// org.nucleus.landlock*: asked for, so refused where the kernel cannot give it.
+Result<> add_oci_landlock(const spec::Spec& s, const Host& host, Plan& p) {
+  namespace ll = security::landlock;
+  const spec::OciLandlock& want = s.oci->landlock;
+  if (!want.any()) return {};
+  if (host.landlock_abi == 0)
+    return fail_invalid(
+        "config.json: annotations.org.nucleus.landlock: this kernel has no Landlock");
+  if ((want.scopes & ll::handled_scopes(host.landlock_abi)) != want.scopes)
+    return fail_invalid(
+        "config.json: annotations.org.nucleus.landlock.scope: needs Landlock ABI 6 (this kernel "
+        "has {})",
+        host.landlock_abi);
+  std::vector<ll::PathRule> rules;
+  if (want.defaults) rules = oci_landlock_defaults(s);
+  rules.insert(rules.end(), want.rules.begin(), want.rules.end());
+  p.landlock = ll::make_ruleset(host.landlock_abi, std::move(rules));
+  if (!want.filesystem) p.landlock.handled = 0;  // scopes alone: every file access as before
+  p.landlock.scoped = want.scopes;
+  return {};
+}
+
 }  // namespace
 
 Result<> add_oci_process(const spec::Spec& s, const Host& host, Plan& p) {
@@ -124,7 +146,7 @@ Result<> add_oci_process(const spec::Spec& s, const Host& host, Plan& p) {
     p.seccomp = security::seccomp::compile(profile);
     p.seccomp_flags = security::seccomp::oci_filter_flags(*oci.seccomp);
   }
-  return {};
+  return add_oci_landlock(s, host, p);
 }
 
 Result<std::unique_ptr<Plan>> build_oci(const spec::Spec& s, const Host& host, const OciHost& h) {

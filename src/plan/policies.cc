@@ -16,18 +16,24 @@ namespace ll = security::landlock;
 constexpr std::array<std::string_view, 6> kSpecial = {"/proc", "/dev",     "/sys",
                                                       "/tmp",  "/context", "/etc"};
 
-// Top-level directories that hold programs: the host's system dirs for the agent root, every
-// ordinary top-level directory of a given rootfs.
-std::vector<std::string> program_dirs(const spec::Spec& s) {
-  if (s.rootfs.empty()) return {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"};
-  std::vector<std::string> out;
+// Top-level entries that hold programs: the host's system dirs for the agent root, every
+// ordinary top-level directory and regular file (an image's /entrypoint.sh) of a given rootfs.
+struct ProgramPath {
+  std::string path;
+  bool dir = true;
+};
+
+std::vector<ProgramPath> program_paths(const spec::Spec& s) {
+  if (s.rootfs.empty())
+    return {{"/usr"}, {"/bin"}, {"/sbin"}, {"/lib"}, {"/lib32"}, {"/lib64"}, {"/libx32"}};
+  std::vector<ProgramPath> out;
   DIR* d = ::opendir(s.rootfs.c_str());
   if (d == nullptr) return out;
   while (dirent* e = ::readdir(d)) {
     std::string name = std::string("/") + e->d_name;
-    if (e->d_type != DT_DIR || name == "/." || name == "/..") continue;
+    if ((e->d_type != DT_DIR && e->d_type != DT_REG) || name == "/." || name == "/..") continue;
     if (std::find(kSpecial.begin(), kSpecial.end(), name) != kSpecial.end()) continue;
-    out.push_back(name);
+    out.push_back({name, e->d_type == DT_DIR});
   }
   ::closedir(d);
   return out;
@@ -47,10 +53,14 @@ std::vector<ll::PathRule> landlock_rules(const spec::Spec& s) {
   // A writable rootfs (--rootfs-rw) is writable everywhere, executable only in its own dirs.
   bool rw_root = !s.rootfs.empty() && !s.rootfs_readonly;
   r.push_back({"/", rw_root ? ll::kReadWrite : ll::kReadDir});
-  for (auto& d : program_dirs(s)) {
+  for (auto& p : program_paths(s)) {
     // Execute is inherited down the tree: a directory holding a volume gets read only, so the
-    // volume stays non-executable.
-    r.push_back({d, holds_mount(s, d) ? ll::kRead : ll::kReadExec});
+    // volume stays non-executable. A file's rule holds only file rights.
+    if (!p.dir)
+      r.push_back(
+          {p.path, ll::kReadFile | ll::kExecute | (rw_root ? ll::kWriteFile | ll::kTruncate : 0)});
+    else
+      r.push_back({p.path, holds_mount(s, p.path) ? ll::kRead : ll::kReadExec});
   }
   r.push_back({"/etc", rw_root ? ll::kReadWrite : ll::kRead});
   r.push_back({"/proc", ll::kRead});
@@ -67,6 +77,29 @@ std::vector<ll::PathRule> landlock_rules(const spec::Spec& s) {
     r.push_back({v.destination, v.readonly ? ll::kRead : ll::kReadWrite});
   for (const auto& t : s.tmpfs) r.push_back({t.destination, ll::kReadWrite});
   return r;
+}
+
+std::vector<ll::PathRule> oci_landlock_defaults(const spec::Spec& s) {
+  // config.json's root and mounts as a native sandbox's --rootfs (--rootfs-rw unless
+  // root.readonly), volumes and tmpfs mounts: binds keep their ro, tmpfs and mqueue mounts are
+  // scratch space, except /dev, whose nodes stay usable but not creatable.
+  spec::Spec as_native = s;
+  as_native.rootfs = s.oci->root;
+  as_native.rootfs_readonly = s.oci->root_readonly;
+  as_native.context.reset();
+  as_native.volumes.clear();
+  as_native.tmpfs.clear();
+  for (const auto& m : s.oci->mounts) {
+    auto has = [&](const char* o) {
+      return std::find(m.options.begin(), m.options.end(), o) != m.options.end();
+    };
+    if (m.type == "bind" || has("bind") || has("rbind")) {
+      as_native.volumes.push_back({m.source, m.destination, has("ro")});
+    } else if ((m.type == "tmpfs" || m.type == "mqueue") && m.destination != "/dev") {
+      as_native.tmpfs.push_back({m.destination, 0});
+    }
+  }
+  return landlock_rules(as_native);
 }
 
 }  // namespace nucleus::plan

@@ -211,6 +211,13 @@ void child_join_container(const plan::Plan& p, int sync_fd) noexcept {
   relay_until_exit(workload);
 }
 
+void apply_landlock(const plan::Plan& p, int sync_fd) noexcept {
+  if (p.landlock.abi == 0) return;
+  const char* what = nullptr;
+  if (int e = security::landlock::child_apply(p.landlock, &what))
+    fail(sync_fd, ChildError{e, what});
+}
+
 }  // namespace
 
 void child_main(plan::Plan& p, int sync_fd) noexcept {
@@ -230,17 +237,16 @@ void child_main(plan::Plan& p, int sync_fd) noexcept {
   if (p.start_fd >= 0) child_await_start(p, sync_fd);
   // Without no_new_privs only a privileged process may load a filter: before the identity
   // changes, as runc does (the profile must then allow what follows).
+  // Landlock likewise (restricting oneself takes no_new_privs or CAP_SYS_ADMIN), first, so that
+  // the filter need not allow its calls.
   bool seccomp_early = p.oci && !p.no_new_privs;
   if (seccomp_early) {
+    apply_landlock(p, sync_fd);
     if (ChildError e = security::child_load_seccomp(p)) fail(sync_fd, e);
   }
   if (ChildError e = security::child_set_identity(p)) fail(sync_fd, e);
   if (ChildError e = security::child_no_new_privs(p)) fail(sync_fd, e);
-  if (p.landlock.abi > 0) {
-    const char* what = nullptr;
-    if (int e = security::landlock::child_apply(p.landlock, &what))
-      fail(sync_fd, ChildError{e, what});
-  }
+  if (!seccomp_early) apply_landlock(p, sync_fd);
   // Stray descriptors inherited from whoever started nucleus never reach the workload.
   if (::syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC) != 0)
     fail(sync_fd, ChildError{errno, "close inherited descriptors"});

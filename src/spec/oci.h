@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "security/landlock.h"
+
 namespace nucleus::spec {
 
 struct IdMap {
@@ -112,6 +114,16 @@ struct OciResources {
   bool pids_unlimited = false;  // pids.limit <= 0
 };
 
+// Landlock from annotations (the OCI spec has no field for it; see docs/oci.md):
+// org.nucleus.landlock and org.nucleus.landlock.scope.
+struct OciLandlock {
+  bool filesystem = false;  // org.nucleus.landlock given: every access not granted is denied
+  bool defaults = false;    // "default": nucleus's rules for this root and its mounts
+  std::vector<security::landlock::PathRule> rules;
+  uint64_t scopes = 0;  // LANDLOCK_SCOPE_*
+  bool any() const { return filesystem || scopes != 0; }
+};
+
 struct Oci {
   std::string bundle;  // absolute
   std::string root;    // absolute rootfs path
@@ -138,6 +150,7 @@ struct Oci {
   bool has_hostname = false;  // hostname given (an empty one is not set)
   unsigned console_rows = 0, console_cols = 0;
   OciResources resources;
+  OciLandlock landlock;
 };
 
 }  // namespace nucleus::spec

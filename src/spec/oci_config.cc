@@ -195,6 +195,7 @@ Result<Spec> from_oci_config(std::string_view text, const std::string& bundle,
       s.oci->mounts.push_back(TRY(read_mount(*m, w)));
     s.oci->hooks = TRY(read_all_hooks(top));
     s.oci->annotations = TRY(string_map(top, "annotations", ""));
+    s.oci->landlock = TRY(oci_landlock(s.oci->annotations));
     const json* lx = TRY(member(top, "linux", ""));
     TRY(oci_linux(lx ? *lx : json::object(), s));
     // Policies come from config.json, not nucleus's defaults: the engine decides.

@@ -22,6 +22,8 @@ Result<Process> oci_process(const nlohmann::json& process, const std::string& wh
 Result<> oci_linux(const nlohmann::json& lx, Spec& s);
 Result<> oci_resources(const nlohmann::json& resources, const std::string& where, Resources& r,
                        OciResources& extra);
+// The Landlock annotations (oci_landlock.cc; their format is documented there).
+Result<OciLandlock> oci_landlock(const std::map<std::string, std::string>& annotations);
 // An OCI container ID as runc allows it: letters, digits, '_', '+', '-', '.', at most 1024.
 bool valid_oci_id(std::string_view id);
 

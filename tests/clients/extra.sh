@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Real-engine checks beyond ../shared/conformance/clients.sh, with nucleus as the runtime:
-# podman run --rm -it (a terminal through the console socket), docker logs, ctr run with the
+# podman run --rm -it (a terminal through the console socket), podman with a Landlock
+# annotation, docker logs, ctr run with the
 # default and with a custom seccomp profile. Like clients.sh: offline (its busybox image), in a
 # private mount namespace, daemons on private sockets and stopped by PID, nothing left.
 #   extra.sh NUCLEUS          prints "N passed, M failed"; exit 1 on a failure
@@ -48,10 +49,17 @@ P=(podman --root "$DATA/podman-extra/storage" --runroot "$S/podman/run" --tmpdir
    --cgroup-manager cgroupfs --events-backend file --runtime "$RT" --storage-driver overlay)
 NPROC=$(ulimit -Hu); [ "$NPROC" = unlimited ] || [ "$NPROC" -gt 32768 ] && NPROC=32768
 "${P[@]}" import --change CMD=/bin/sh "$CONF_BUILD/image/rootfs.tar" "$IMGREF" >>"$LOG" 2>&1
+# podman's default rlimits can exceed this host's hard limits: the host's own.
+ULIMITS=(--ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" --ulimit "nproc=$NPROC:$NPROC")
 out=$(timeout 60 script -qec "${P[*]} run --rm -it --network none --cgroup-parent /oci-conf-x \
-  --ulimit nofile=$(ulimit -Hn):$(ulimit -Hn) --ulimit nproc=$NPROC:$NPROC $IMGREF \
+  ${ULIMITS[*]} $IMGREF \
   sh -c 'tty; test -t 0 && echo stdin-is-a-tty'" /dev/null 2>>"$LOG" | tr -d '\r\000' | sed 's/\^@//g')
 expect "podman run --rm -it" "/dev/pts/0 stdin-is-a-tty" "$(echo $out)"
+# Landlock through an annotation (docs/oci.md): /tmp writable, the rest of the image not.
+out=$(timeout 60 "${P[@]}" run --rm --network none --cgroup-parent /oci-conf-x "${ULIMITS[@]}" \
+  --annotation 'org.nucleus.landlock=rx:/ rw:/tmp' $IMGREF \
+  sh -c 'touch /tmp/a && echo tmp-ok; touch /etc/x 2>/dev/null || echo etc-denied' 2>>"$LOG")
+expect "podman run --annotation org.nucleus.landlock" "tmp-ok etc-denied" "$(echo $out)"
 "${P[@]}" rm -af >>"$LOG" 2>&1
 
 # containerd and dockerd on private sockets.

@@ -173,6 +173,53 @@ TEST(OciConfig, MistakesAreOneLineNamingTheField) {
             "config.json: linux.resources.memory.limit: want an integer");
 }
 
+// Landlock, which the runtime spec lacks, comes from annotations (docs/oci.md).
+TEST(OciConfig, LandlockAnnotations) {
+  namespace ll = security::landlock;
+  json c = minimal();
+  auto s = parse(c);
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->oci->landlock.any());
+  c["annotations"] = {{"org.nucleus.landlock", " default, rx:/opt//tool/ rw:/var,r:/etc\trwx:/w"},
+                      {"org.nucleus.landlock.scope", "signal, abstract-unix"}};
+  s = parse(c);
+  ASSERT_TRUE(s) << s.error().what();
+  const OciLandlock& l = s->oci->landlock;
+  EXPECT_TRUE(l.filesystem);
+  EXPECT_TRUE(l.defaults);
+  ASSERT_EQ(l.rules.size(), 4u);
+  EXPECT_EQ(l.rules[0].path, "/opt/tool");
+  EXPECT_EQ(l.rules[0].access, ll::kReadExec);
+  EXPECT_EQ(l.rules[1].access, ll::kReadWrite);
+  EXPECT_EQ(l.rules[1].access & ll::kExecute, 0u);
+  EXPECT_EQ(l.rules[2].access, ll::kRead);
+  EXPECT_EQ(l.rules[3].access, ll::kReadWrite | ll::kExecute);
+  EXPECT_EQ(l.scopes, ll::kScopeSignal | ll::kScopeAbstractUnix);
+  // Scopes alone restrict no file access.
+  c["annotations"] = {{"org.nucleus.landlock.scope", "signal"}};
+  s = parse(c);
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->oci->landlock.filesystem);
+  EXPECT_TRUE(s->oci->landlock.any());
+
+  auto error_with = [&](const char* key, const char* value) {
+    json bad = minimal();
+    bad["annotations"] = {{key, value}};
+    return error_of(bad);
+  };
+  const char* fs = "org.nucleus.landlock";
+  EXPECT_EQ(error_with(fs, "w:/tmp"),
+            "config.json: annotations.org.nucleus.landlock: access 'w' is not r, rx, rw or rwx");
+  EXPECT_EQ(error_with(fs, "defaults"),
+            "config.json: annotations.org.nucleus.landlock: 'defaults' is not default or "
+            "ACCESS:PATH");
+  EXPECT_EQ(error_with(fs, " , "), "config.json: annotations.org.nucleus.landlock: no rule given");
+  EXPECT_NE(error_with(fs, "rw:tmp").find("annotations.org.nucleus.landlock: "), std::string::npos);
+  EXPECT_EQ(error_with("org.nucleus.landlock.scope", "signals"),
+            "config.json: annotations.org.nucleus.landlock.scope: 'signals' is not abstract-unix "
+            "or signal");
+}
+
 TEST(OciCgroupPath, EveryForm) {
   using cgroup::oci_cgroup_path;
   EXPECT_EQ(*oci_cgroup_path("/a/b", "c1", "/own"), "/a/b");
