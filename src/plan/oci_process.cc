@@ -129,7 +129,11 @@ Result<> add_oci_process(const spec::Spec& s, const Host& host, Plan& p) {
   p.cap_effective = mask_of(oci.capabilities.effective, host.last_cap);
   p.cap_permitted = mask_of(oci.capabilities.permitted, host.last_cap);
   p.cap_inheritable = mask_of(oci.capabilities.inheritable, host.last_cap);
-  p.cap_ambient = mask_of(oci.capabilities.ambient, host.last_cap);
+  // The kernel raises an ambient capability only if it is permitted and inheritable; one that is
+  // not is left out, as crun does (`runc spec` and `crun spec` list ambient capabilities with
+  // no inheritable ones).
+  p.cap_ambient = mask_of(oci.capabilities.ambient, host.last_cap) & p.cap_permitted &
+                  p.cap_inheritable;
   p.set_groups = true;
   p.groups = oci.additional_gids;
   p.umask = static_cast<int>(oci.umask.value_or(022));

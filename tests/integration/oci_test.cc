@@ -124,6 +124,16 @@ TEST_F(Oci, EveryProcessAndLinuxFieldIsApplied) {
   EXPECT_NE(out.find("linux.namespaces time is new"), std::string::npos) << out;
 }
 
+// `crun spec` and `runc spec` list ambient capabilities but no inheritable ones, which the
+// kernel cannot raise: the container runs without them, as with crun.
+TEST_F(Oci, AmbientCapabilitiesThatCannotBeRaisedAreLeftOut) {
+  nlohmann::json three = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"};
+  config_["process"]["capabilities"] = {
+      {"bounding", three}, {"effective", three}, {"permitted", three}, {"ambient", three}};
+  config_["process"]["args"] = {"sh", "-c", "grep -E 'Cap(Amb|Eff)' /proc/self/status"};
+  EXPECT_EQ(run_to_end("amb"), "CapEff:\t0000000020000420\nCapAmb:\t0000000000000000\n");
+}
+
 TEST_F(Oci, UserNamespaceWithMappings) {
   check_with_oci_check();
   config_["linux"]["namespaces"].push_back({{"type", "user"}});
