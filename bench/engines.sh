@@ -33,6 +33,8 @@ if [ "${CONF_IN_NS:-}" != 1 ]; then
 fi
 
 NUCLEUS=$1
+# Every runtime by its absolute path, so that the engines treat the three alike.
+CRUN=$(command -v crun) RUNC=$(command -v runc)
 setup_ns_view
 S=$CONF_WORK/bench-engines
 mkdir -p "$S" "$DATA"
@@ -51,6 +53,29 @@ report() {  # NAME JSON
     tee "$RESULTS/$1.txt"
 }
 
+# The runtime's own share of an engine's run: the engine calls a wrapper that times each call
+# of the real binary (bash's clock, no extra process). SHARE_RUNS runs per runtime; the time of
+# all calls (create, start, state, kill, delete...) per container, in ms.
+SHARE_RUNS=${SHARE_RUNS:-10}
+wrapper() {  # NAME REAL -> path of a timing wrapper
+  local w=$S/wrap-$1
+  printf '#!/bin/bash\ns=$EPOCHREALTIME\n%q "$@"\nrc=$?\necho "$s $EPOCHREALTIME $*" >>%q\nexit $rc\n' \
+    "$2" "$w.log" >"$w"
+  chmod +x "$w"
+  : >"$w.log"
+  echo "$w"
+}
+share() {  # NAME: ms of runtime calls per container, from the wrapper's log
+  awk -v n="$SHARE_RUNS" '{ t += $2 - $1 } END { printf "%.1f", t * 1000 / n }' "$S/wrap-$1.log"
+}
+share_table() {  # ENGINE -> table of the three shares
+  local base; base=$(share crun)
+  { printf '%-28s %12s %8s\n' "$1 runtime calls" "ms/container" "x_crun"
+    for rt in crun nucleus runc; do
+      printf '%-28s %12s %8s\n' "$rt" "$(share $rt)" "$(awk -v a="$(share $rt)" -v b="$base" 'BEGIN { printf "%.2f", a / b }')"
+    done; } | tee "$RESULTS/$1-share.txt"
+}
+
 # podman: conmon and the runtime per container; the host's own rlimits (podman's defaults
 # exceed this machine's hard limits, for every runtime).
 NPROC=$(ulimit -Hu); [ "$NPROC" = unlimited ] || [ "$NPROC" -gt 32768 ] && NPROC=32768
@@ -60,14 +85,20 @@ PRUN="run --rm --network none --cgroup-parent /oci-conf-bench \
 --ulimit nofile=$(ulimit -Hn):$(ulimit -Hn) --ulimit nproc=$NPROC:$NPROC"
 $P import --change CMD=/bin/sh "$CONF_BUILD/image/rootfs.tar" "$IMGREF" >>"$LOG" 2>&1 ||
   die "podman import failed (see $LOG)"
-for rt in "$NUCLEUS" crun runc; do
+for rt in "$NUCLEUS" "$CRUN" "$RUNC"; do
   $P --runtime "$rt" $PRUN "$IMGREF" true >>"$LOG" 2>&1 || die "podman --runtime $rt fails (see $LOG)"
 done
 hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$RESULTS/engines-podman.json" \
-  -n "podman run --runtime crun" "$P --runtime crun $PRUN $IMGREF true" \
+  -n "podman run --runtime crun" "$P --runtime $CRUN $PRUN $IMGREF true" \
   -n "podman run --runtime nucleus" "$P --runtime $NUCLEUS $PRUN $IMGREF true" \
-  -n "podman run --runtime runc" "$P --runtime runc $PRUN $IMGREF true" >&2
+  -n "podman run --runtime runc" "$P --runtime $RUNC $PRUN $IMGREF true" >&2
 report engines-podman "$RESULTS/engines-podman.json"
+for rt in crun nucleus runc; do
+  real=$rt; [ "$rt" = nucleus ] && real=$NUCLEUS
+  w=$(wrapper "$rt" "$(command -v "$real")")
+  for _ in $(seq "$SHARE_RUNS"); do $P --runtime "$w" $PRUN "$IMGREF" true >>"$LOG" 2>&1; done
+done
+share_table podman
 $P rm -af >>"$LOG" 2>&1
 
 # containerd: ctr run --rm, the runc v2 shim calling the runtime binary.
@@ -90,16 +121,24 @@ $C image import --all-platforms "$CONF_BUILD/image/image-oci.tar" >>"$LOG" 2>&1 
   die "ctr import failed (see $LOG)"
 # A new container ID each run (ctr refuses an existing one): hyperfine's {n} parameter would
 # need a list; a shell's $RANDOM is enough, at the cost of one sh (the same for every runtime).
-for rt in "$NUCLEUS" crun runc; do
+for rt in "$NUCLEUS" "$CRUN" "$RUNC"; do
   $C run --rm --runc-binary "$rt" "$IMGREF" "bench-check-$RANDOM" true >>"$LOG" 2>&1 ||
     die "ctr --runc-binary $rt fails (see $LOG)"
 done
 hyperfine --shell=bash --warmup 2 --runs "$RUNS" --export-json "$RESULTS/engines-ctr.json" \
-  -n "ctr run --runc-binary crun" "$C run --rm --runc-binary crun $IMGREF b\$RANDOM\$RANDOM true" \
+  -n "ctr run --runc-binary crun" "$C run --rm --runc-binary $CRUN $IMGREF b\$RANDOM\$RANDOM true" \
   -n "ctr run --runc-binary nucleus" \
   "$C run --rm --runc-binary $NUCLEUS $IMGREF b\$RANDOM\$RANDOM true" \
-  -n "ctr run --runc-binary runc" "$C run --rm --runc-binary runc $IMGREF b\$RANDOM\$RANDOM true" >&2
+  -n "ctr run --runc-binary runc" "$C run --rm --runc-binary $RUNC $IMGREF b\$RANDOM\$RANDOM true" >&2
 report engines-ctr "$RESULTS/engines-ctr.json"
+for rt in crun nucleus runc; do
+  real=$rt; [ "$rt" = nucleus ] && real=$NUCLEUS
+  w=$(wrapper "$rt" "$(command -v "$real")")
+  for _ in $(seq "$SHARE_RUNS"); do
+    $C run --rm --runc-binary "$w" "$IMGREF" "s$RANDOM$RANDOM" true >>"$LOG" 2>&1
+  done
+done
+share_table ctr
 kill -TERM "$CPID"
 wait "$CPID" 2>/dev/null
 CPID=
