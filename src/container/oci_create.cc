@@ -70,19 +70,6 @@ Result<UniqueFd> listen_start(const std::string& dir) {
   return s;
 }
 
-Result<UniqueFd> connect_console(const std::string& path) {
-  UniqueFd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!s) return fail_errno("socket");
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  if (path.size() >= sizeof a.sun_path)
-    return fail_invalid("--console-socket {}: the path is too long", path);
-  std::memcpy(a.sun_path, path.c_str(), path.size());
-  if (::connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
-    return fail_errno("--console-socket {}", path);
-  return s;
-}
-
 void warn_unsupported(const spec::Oci& oci) {
   if (!oci.apparmor_profile.empty())
     log::warn("process.apparmorProfile {}: AppArmor is not supported; ignored",
@@ -135,7 +122,7 @@ Result<process::Launched> create_container(Store& store, const std::string& id,
   if (plan->terminal) {
     if (o.console_socket.empty())
       return fail_invalid("process.terminal is true: --console-socket is required");
-    console = TRY(connect_console(o.console_socket));
+    console = TRY(connect_unix(o.console_socket, "--console-socket"));
   }
 
   process::LaunchHooks hooks;
@@ -159,6 +146,10 @@ Result<process::Launched> create_container(Store& store, const std::string& id,
   ScopeExit kill_init([&] { ::kill(child.pid, SIGKILL); });
   if (child.pty_master)
     TRY(process::send_with_fd(console.get(), "/dev/ptmx", child.pty_master.get()));
+  if (child.seccomp_listener)
+    TRY(send_seccomp_listener(*s.oci->seccomp,
+                              hook_state(id, "creating", child.pid, o.bundle, annotations),
+                              child.pid, child.seccomp_listener.get()));
   st.status = "created";
   st.init = ProcessId::of(child.pid);
   TRY(store.update(st, true));

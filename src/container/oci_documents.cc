@@ -21,20 +21,21 @@ json capability_names() {
 }  // namespace
 
 std::string features() {
-  json seccomp{
-      {"enabled", true},
-      {"actions",
-       {"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
-        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"}},
-      {"operators",
-       {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
-        "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"}},
-      {"archs", {"SCMP_ARCH_X86_64"}},
-      {"knownFlags",
-       {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-        "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"}},
-      {"supportedFlags",
-       {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"}}};
+  json seccomp{{"enabled", true},
+               {"actions",
+                {"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
+                 "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE",
+                 "SCMP_ACT_TRAP"}},
+               {"operators",
+                {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
+                 "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"}},
+               {"archs", {"SCMP_ARCH_X86_64"}},
+               {"knownFlags",
+                {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                 "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"}},
+               {"supportedFlags",
+                {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                 "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"}}};
   json doc{
       {"ociVersionMin", "1.0.0"},
       {"ociVersionMax", "1.2.0"},

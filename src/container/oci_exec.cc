@@ -3,6 +3,7 @@
 // seccomp filter and the process's own capabilities, as runc's setns init does.
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,6 +15,7 @@
 
 #include "cgroup/oci.h"
 #include "container/oci.h"
+#include "container/oci_hooks.h"
 #include "container/oci_util.h"
 #include "plan/build.h"
 #include "process/launch.h"
@@ -90,18 +92,6 @@ Result<> apply_flags(const ExecOptions& o, spec::Spec& s) {
   return {};
 }
 
-Result<UniqueFd> connect_unix(const std::string& path) {
-  UniqueFd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  if (!s || path.size() >= sizeof a.sun_path)
-    return fail_invalid("--console-socket {}: unusable", path);
-  std::memcpy(a.sun_path, path.c_str(), path.size());
-  if (::connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
-    return fail_errno("--console-socket {}", path);
-  return s;
-}
-
 }  // namespace
 
 Result<int> exec(const Store& store, const std::string& id, const ExecOptions& o) {
@@ -134,7 +124,8 @@ Result<int> exec(const Store& store, const std::string& id, const ExecOptions& o
   if (p.terminal) {
     if (o.console_socket.empty() && o.detach)
       return fail_invalid("exec --tty --detach needs --console-socket");
-    if (!o.console_socket.empty()) console = TRY(connect_unix(o.console_socket));
+    if (!o.console_socket.empty())
+      console = TRY(connect_unix(o.console_socket, "--console-socket"));
   }
   bool own_pid_ns = std::any_of(s.oci->namespaces.begin(), s.oci->namespaces.end(),
                                 [](const spec::Namespace& n) { return n.type == "pid"; });
@@ -150,6 +141,15 @@ Result<int> exec(const Store& store, const std::string& id, const ExecOptions& o
   }
   TRY(process::block_forwarded_signals());
   auto child = TRY(process::launch(p, hooks));
+  if (child.seccomp_listener) {
+    // The process has its own filter, so its own listener, for the same agent.
+    std::string st = hook_state(id, seen.status, child.pid, state.bundle, s.oci->annotations);
+    auto sent = send_seccomp_listener(*s.oci->seccomp, st, child.pid, child.seccomp_listener.get());
+    if (!sent) {
+      ::kill(child.pid, SIGKILL);
+      return fail(sent.error());
+    }
+  }
   if (child.pty_master && console)
     TRY(process::send_with_fd(console.get(), "/dev/ptmx", child.pty_master.get()));
   if (!o.pid_file.empty()) TRY(write_pid_file(o.pid_file, child.pid));

@@ -8,9 +8,38 @@
 
 #include <cstring>
 
+#include <nlohmann/json.hpp>
+
+#include "process/sync.h"
 #include "util/fs.h"
 
 namespace nucleus::container::oci {
+
+Result<UniqueFd> connect_unix(const std::string& path, const char* what) {
+  UniqueFd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!s) return fail_errno("socket");
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  if (path.size() >= sizeof a.sun_path)
+    return fail_invalid("{} {}: the path is too long", what, path);
+  std::memcpy(a.sun_path, path.c_str(), path.size());
+  if (::connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+    return fail_errno("{} {}", what, path);
+  return s;
+}
+
+Result<> send_seccomp_listener(const spec::Seccomp& seccomp, const std::string& state_json,
+                               pid_t pid, int listener) {
+  const char* what = "config.json: linux.seccomp.listenerPath";
+  UniqueFd agent = TRY(connect_unix(seccomp.listener_path, what));
+  nlohmann::json msg{{"ociVersion", "1.2.0"},
+                     {"fds", {"seccompFd"}},
+                     {"pid", pid},
+                     {"metadata", seccomp.listener_metadata},
+                     {"state", nlohmann::json::parse(state_json)}};
+  TRY_CTX(process::send_with_fd(agent.get(), msg.dump(), listener), what);
+  return {};
+}
 namespace {
 
 template <class F>

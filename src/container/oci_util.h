@@ -7,6 +7,7 @@
 
 #include "container/oci.h"
 #include "process/launch.h"
+#include "spec/oci.h"
 #include "util/result.h"
 
 namespace nucleus::container::oci {
@@ -26,6 +27,15 @@ Result<> write_pid_file(const std::string& path, pid_t pid);
 // create's work; the init is this process's child (run waits for it).
 Result<process::Launched> create_container(Store& store, const std::string& id,
                                            const CreateOptions& o);
+
+// A stream socket connected to the unix socket at path; errors name `what` (the option or
+// field that gave it).
+Result<UniqueFd> connect_unix(const std::string& path, const char* what);
+
+// linux.seccomp.listenerPath: the container process state (runtime spec, "Seccomp"), with the
+// listener as its one descriptor, sent to the agent's socket.
+Result<> send_seccomp_listener(const spec::Seccomp& seccomp, const std::string& state_json,
+                               pid_t pid, int listener);
 
 // RFC 3339 with nanoseconds, UTC ("2026-12-02T02:37:12.847565068Z").
 std::string rfc3339(int64_t seconds, int64_t nanos);

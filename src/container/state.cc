@@ -67,8 +67,8 @@ ProcessId pid_from(const nlohmann::json& j) {
 }  // namespace
 
 bool valid_id(std::string_view id) {
-  static constexpr std::string_view kReserved[] = {"names", "networks", "gvisor", "checkpoint.key",
-                                                   "criu-check", "platform"};
+  static constexpr std::string_view kReserved[] = {"names",          "networks",   "gvisor",
+                                                   "checkpoint.key", "criu-check", "platform"};
   if (id.empty() || id.size() > 1024 || id[0] == '.') return false;
   if (std::find(std::begin(kReserved), std::end(kReserved), id) != std::end(kReserved))
     return false;
@@ -157,8 +157,8 @@ Result<State> from_json(std::string_view text) {
     s.log_max_size = j.value("log_max_size", uint64_t{0});
     s.log_max_files = j.value("log_max_files", 0);
     s.gvisor = j.value("gvisor", false);
-    static constexpr std::string_view kStatuses[] = {"created", "running", "paused",
-                                                     "restarting", "exited", "creating"};
+    static constexpr std::string_view kStatuses[] = {"created",    "running", "paused",
+                                                     "restarting", "exited",  "creating"};
     if (std::find(std::begin(kStatuses), std::end(kStatuses), s.status) == std::end(kStatuses))
       return fail_invalid("unknown status '{}'", s.status);
     return s;

@@ -58,7 +58,7 @@ struct State {
   // paused, and "stopped" once the init is gone. config.json is kept beside state.json.
   bool oci = false;
   std::string bundle;
-  int64_t created_ns = 0;  // nanoseconds past `created`, for the OCI state's RFC 3339 time
+  int64_t created_ns = 0;        // nanoseconds past `created`, for the OCI state's RFC 3339 time
   bool poststart_hooks = false;  // config.json has some: start reads it again only then
 };
 

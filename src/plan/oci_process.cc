@@ -132,8 +132,8 @@ Result<> add_oci_process(const spec::Spec& s, const Host& host, Plan& p) {
   // The kernel raises an ambient capability only if it is permitted and inheritable; one that is
   // not is left out, as crun does (`runc spec` and `crun spec` list ambient capabilities with
   // no inheritable ones).
-  p.cap_ambient = mask_of(oci.capabilities.ambient, host.last_cap) & p.cap_permitted &
-                  p.cap_inheritable;
+  p.cap_ambient =
+      mask_of(oci.capabilities.ambient, host.last_cap) & p.cap_permitted & p.cap_inheritable;
   p.set_groups = true;
   p.groups = oci.additional_gids;
   p.umask = static_cast<int>(oci.umask.value_or(022));
@@ -144,11 +144,10 @@ Result<> add_oci_process(const spec::Spec& s, const Host& host, Plan& p) {
   if (oci.seccomp) {
     if (!host.seccomp)
       return fail_invalid("config.json: linux.seccomp: this kernel has no seccomp");
-    if (!oci.seccomp->listener_path.empty())
-      return fail_invalid("config.json: linux.seccomp.listenerPath is not supported yet");
     auto profile = TRY(security::seccomp::from_oci(*oci.seccomp));
     p.seccomp = security::seccomp::compile(profile);
     p.seccomp_flags = security::seccomp::oci_filter_flags(*oci.seccomp);
+    p.seccomp_listener = !oci.seccomp->listener_path.empty();
   }
   return add_oci_landlock(s, host, p);
 }

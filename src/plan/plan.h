@@ -109,8 +109,11 @@ struct Plan {
   unsigned long join_flags = 0;
 
   // Policies.
-  std::vector<sock_filter> seccomp;      // empty: none
-  unsigned seccomp_flags = 0;            // SECCOMP_FILTER_FLAG_*
+  std::vector<sock_filter> seccomp;  // empty: none
+  unsigned seccomp_flags = 0;        // SECCOMP_FILTER_FLAG_*
+  // linux.seccomp.listenerPath: the filter is loaded with a user-notification listener, before
+  // `start`, and the listener goes to the parent (kSeccompListener), which passes it on.
+  bool seccomp_listener = false;
   security::landlock::Ruleset landlock;  // abi 0: none
 
   // OCI bundles (plan/oci.cc); the defaults are what nucleus's own containers get.

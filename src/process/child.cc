@@ -211,6 +211,21 @@ void child_join_container(const plan::Plan& p, int sync_fd) noexcept {
   relay_until_exit(workload);
 }
 
+void load_seccomp(const plan::Plan& p, int sync_fd) noexcept {
+  if (ChildError e = security::child_load_seccomp(p)) fail(sync_fd, e);
+}
+
+// linux.seccomp.listenerPath: the filter now, before `start` (the engine's agent gets the
+// listener while `create` runs, as with runc), so the profile applies to the rest of the setup
+// too and must allow it; the listener goes to the parent.
+void load_seccomp_with_listener(const plan::Plan& p, int sync_fd) noexcept {
+  int listener = -1;
+  if (ChildError e = security::child_load_seccomp(p, &listener)) fail(sync_fd, e);
+  if (!child_send(sync_fd, MsgType::kSeccompListener, 0, nullptr, listener))
+    fail(sync_fd, ChildError{errno, "send the seccomp listener"});
+  ::close(listener);
+}
+
 void apply_landlock(const plan::Plan& p, int sync_fd) noexcept {
   if (p.landlock.abi == 0) return;
   const char* what = nullptr;
@@ -234,6 +249,7 @@ void child_main(plan::Plan& p, int sync_fd) noexcept {
   if (::chdir(p.cwd.c_str()) != 0) fail(sync_fd, ChildError{errno, "working directory"});
   if (ChildError e = security::child_set_rlimits(p)) fail(sync_fd, e);
   if (ChildError e = child_process_basics(p)) fail(sync_fd, e);
+  if (p.seccomp_listener) load_seccomp_with_listener(p, sync_fd);
   if (p.start_fd >= 0) child_await_start(p, sync_fd);
   // Without no_new_privs only a privileged process may load a filter: before the identity
   // changes, as runc does (the profile must then allow what follows).
@@ -242,7 +258,7 @@ void child_main(plan::Plan& p, int sync_fd) noexcept {
   bool seccomp_early = p.oci && !p.no_new_privs;
   if (seccomp_early) {
     apply_landlock(p, sync_fd);
-    if (ChildError e = security::child_load_seccomp(p)) fail(sync_fd, e);
+    if (!p.seccomp_listener) load_seccomp(p, sync_fd);
   }
   if (ChildError e = security::child_set_identity(p)) fail(sync_fd, e);
   if (ChildError e = security::child_no_new_privs(p)) fail(sync_fd, e);
@@ -251,9 +267,7 @@ void child_main(plan::Plan& p, int sync_fd) noexcept {
   if (::syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC) != 0)
     fail(sync_fd, ChildError{errno, "close inherited descriptors"});
   reset_signals();
-  if (!seccomp_early) {
-    if (ChildError e = security::child_load_seccomp(p)) fail(sync_fd, e);
-  }
+  if (!seccomp_early && !p.seccomp_listener) load_seccomp(p, sync_fd);
   child_send(sync_fd, MsgType::kReady, 0, nullptr);
   exec_command(p, sync_fd);
 }

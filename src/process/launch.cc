@@ -73,6 +73,10 @@ Result<> await_exec(int sync_fd, const plan::Plan& p, Launched& out, const Launc
       case MsgType::kPtyMaster:
         out.pty_master = std::move(passed);
         break;
+      case MsgType::kSeccompListener:
+        if (!passed) return fail_invalid("the container init sent no seccomp listener");
+        out.seccomp_listener = std::move(passed);
+        break;
       case MsgType::kReady:
         ready = true;
         break;

@@ -16,7 +16,8 @@ namespace nucleus::process {
 struct Launched {
   pid_t pid = -1;
   UniqueFd pidfd;
-  UniqueFd pty_master;  // when plan.terminal
+  UniqueFd pty_master;        // when plan.terminal
+  UniqueFd seccomp_listener;  // when plan.seccomp_listener
 };
 
 struct LaunchHooks {

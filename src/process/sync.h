@@ -18,6 +18,7 @@ enum class MsgType : uint32_t {
   kReady = 5,       // child -> parent: every policy applied; execve comes next
   kPrepared = 6,    // child -> parent: root assembled, before pivot_root (OCI hooks); waits kGo
   kCreated = 7,     // child -> parent: set up; waits for `start` on the plan's start socket
+  kSeccompListener = 8,  // child -> parent: the seccomp user-notification listener (SCM_RIGHTS)
 };
 
 struct Msg {

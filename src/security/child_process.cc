@@ -68,12 +68,14 @@ ChildError child_no_new_privs(const plan::Plan& p) noexcept {
   return {};
 }
 
-ChildError child_load_seccomp(const plan::Plan& p) noexcept {
+ChildError child_load_seccomp(const plan::Plan& p, int* listener) noexcept {
   if (p.seccomp.empty()) return {};
   sock_fprog prog{static_cast<unsigned short>(p.seccomp.size()),
                   const_cast<sock_filter*>(p.seccomp.data())};
-  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p.seccomp_flags, &prog) != 0)
-    return err("load seccomp filter");
+  long r = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p.seccomp_flags, &prog);
+  if (r < 0) return err("load seccomp filter");
+  // With SECCOMP_FILTER_FLAG_NEW_LISTENER the call returns the listener.
+  if (listener != nullptr) *listener = static_cast<int>(r);
   return {};
 }
 

@@ -12,6 +12,7 @@ ChildError child_set_rlimits(const plan::Plan& p) noexcept;
 // capabilities in every set, bounding and ambient included.
 ChildError child_set_identity(const plan::Plan& p) noexcept;
 ChildError child_no_new_privs(const plan::Plan& p) noexcept;
-ChildError child_load_seccomp(const plan::Plan& p) noexcept;
+// With plan.seccomp_listener, *listener receives the notification descriptor.
+ChildError child_load_seccomp(const plan::Plan& p, int* listener = nullptr) noexcept;
 
 }  // namespace nucleus::security

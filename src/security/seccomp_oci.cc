@@ -15,6 +15,8 @@
 namespace nucleus::security::seccomp {
 namespace {
 
+constexpr unsigned kWaitKillableRecv = 1u << 5;  // SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (6.0)
+
 using nlohmann::json;
 
 struct OciAction {
@@ -110,8 +112,12 @@ unsigned oci_filter_flags(const spec::Seccomp& s) {
     if (f == "SECCOMP_FILTER_FLAG_TSYNC") out |= SECCOMP_FILTER_FLAG_TSYNC;
     if (f == "SECCOMP_FILTER_FLAG_LOG") out |= SECCOMP_FILTER_FLAG_LOG;
     if (f == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") out |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+    if (f == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") out |= kWaitKillableRecv;
   }
-  return out;
+  if (s.listener_path.empty()) return out & ~kWaitKillableRecv;  // meaningful with a listener only
+  // The kernel refuses TSYNC with a listener (unless TSYNC_ESRCH); the init is single-threaded.
+  return (out & ~static_cast<unsigned>(SECCOMP_FILTER_FLAG_TSYNC)) |
+         SECCOMP_FILTER_FLAG_NEW_LISTENER;
 }
 
 json to_oci(const Profile& p, const char* kill) {

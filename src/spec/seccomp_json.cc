@@ -112,6 +112,10 @@ Result<std::string> resolve_profile(std::string_view text, const std::string& wh
   auto j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return fail_invalid("{}: not valid JSON", where);
   if (!j.is_object()) return fail_invalid("{}: want an object", where);
+  // Notified calls would wait for an agent that a nucleus sandbox does not have.
+  if (j.contains("listenerPath"))
+    return fail_invalid("{}: listenerPath is for OCI containers (an engine's seccomp agent)",
+                        where);
   json out = json::object();
   for (const char* key : {"defaultAction", "defaultErrnoRet", "architectures", "flags"})
     if (j.contains(key)) out[key] = j[key];

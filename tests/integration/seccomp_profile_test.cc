@@ -101,6 +101,9 @@ TEST_F(SeccompProfile, BadProfilesAreRefused) {
       {R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"],
           "action": "SCMP_ACT_NOTIFY"}]})",
        "SCMP_ACT_NOTIFY"},
+      {R"({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock",
+          "syscalls": [{"names": ["read"], "action": "SCMP_ACT_NOTIFY"}]})",
+       "listenerPath is for OCI containers"},
   };
   int n = 0;
   for (const auto& c : cases) {
