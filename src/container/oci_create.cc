@@ -16,6 +16,7 @@
 #include "container/oci.h"
 #include "container/oci_hooks.h"
 #include "container/oci_util.h"
+#include "fs/idmap.h"
 #include "plan/build.h"
 #include "process/launch.h"
 #include "process/sync.h"
@@ -125,6 +126,8 @@ Result<process::Launched> create_container(Store& store, const std::string& id,
     console = TRY(connect_unix(o.console_socket, "--console-socket"));
   }
 
+  // The child inherits copies; these are closed once it has them.
+  auto idmapped = TRY(fs::open_idmapped_sources(*plan));
   process::LaunchHooks hooks;
   UniqueFd cg_dir = TRY(cg.clone_target());
   if (cg_dir) {
@@ -143,6 +146,7 @@ Result<process::Launched> create_container(Store& store, const std::string& id,
   };
   hooks.until_created = true;
   auto child = TRY(process::launch(*plan, hooks));
+  idmapped.clear();
   ScopeExit kill_init([&] { ::kill(child.pid, SIGKILL); });
   if (child.pty_master)
     TRY(process::send_with_fd(console.get(), "/dev/ptmx", child.pty_master.get()));

@@ -55,10 +55,11 @@ std::string features() {
         {"apparmor", {{"enabled", false}}},
         {"selinux", {{"enabled", false}}},
         {"intelRdt", {{"enabled", false}}},
-        {"mountExtensions", {{"idmap", {{"enabled", false}}}}}}},
+        {"mountExtensions", {{"idmap", {{"enabled", true}}}}}}},
       {"annotations",
        {{"org.opencontainers.runtime-spec.features.annotations", "nucleus"},
-        {"run.nucleus.landlock", "not yet"}}}};
+        {"org.nucleus.landlock", "Landlock rules (docs/oci.md)"},
+        {"org.nucleus.landlock.scope", "abstract-unix,signal (Landlock ABI 6)"}}}};
   return doc.dump(2) + "\n";
 }
 

@@ -266,7 +266,8 @@ ChildError run_op(const Root& r, int ctxfd, MountOp& op, bool oci) noexcept {
 ChildError capture_sources(plan::Plan& p) noexcept {
   for (size_t i = 0; i < p.mounts.size(); i++) {
     MountOp& op = p.mounts[i];
-    if (op.kind != OpKind::kBind) continue;
+    // An idmapped source came ready from the parent (fs/idmap.h).
+    if (op.kind != OpKind::kBind || op.src_fd >= 0) continue;
     unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (p.oci ? 0 : AT_SYMLINK_NOFOLLOW) |
                      (op.recursive ? AT_RECURSIVE : 0);
     op.src_fd = ::open_tree(AT_FDCWD, op.source.c_str(), flags);

@@ -19,7 +19,8 @@ struct MountOptions {
   unsigned attrs = 0;
   unsigned long propagation = 0;
   bool bind = false, recursive = false;
-  std::string data;  // filesystem options, comma-separated
+  bool idmap = false, idmap_recursive = false;  // "idmap", "ridmap"
+  std::string data;                             // filesystem options, comma-separated
 };
 
 MountOptions parse_options(const std::vector<std::string>& options) {
@@ -56,6 +57,9 @@ MountOptions parse_options(const std::vector<std::string>& options) {
     } else if (o == "bind" || o == "rbind") {
       out.bind = true;
       out.recursive = out.recursive || o == "rbind";
+    } else if (o == "idmap" || o == "ridmap") {
+      out.idmap = true;
+      out.idmap_recursive = o == "ridmap";
     } else if (o == "defaults" || o == "async" || o == "loud" || o == "noiversion" ||
                o == "nomand" || o == "remount" || o.rfind("x-", 0) == 0 || o == "tmpcopyup") {
       // Nothing to do with the new mount API (or runtime-specific extensions).
@@ -106,6 +110,21 @@ Result<> add_cgroup_mount(const spec::Spec& s, const OciHost& h, const std::stri
   return {};
 }
 
+// An idmapped bind mount: the mount's own mappings, or with "idmap" alone the container's.
+Result<> add_idmap(const spec::Spec& s, const spec::OciMount& m, const MountOptions& o,
+                   MountOp& op) {
+  if (!o.idmap && m.uid_mappings.empty()) return {};
+  bool own = !m.uid_mappings.empty();
+  op.idmap_uid = own ? m.uid_mappings : s.oci->uid_mappings;
+  op.idmap_gid = own ? m.gid_mappings : s.oci->gid_mappings;
+  op.idmap_recursive = o.idmap_recursive;
+  if (op.idmap_uid.empty() || op.idmap_gid.empty())
+    return fail_invalid(
+        "config.json: mount {}: idmap needs uidMappings and gidMappings (the mount's or linux's)",
+        m.destination);
+  return {};
+}
+
 Result<> add_mounts(const spec::Spec& s, const OciHost& h, std::vector<MountOp>& ops) {
   for (const auto& m : s.oci->mounts) {
     std::string dst = rel(m.destination);
@@ -119,9 +138,12 @@ Result<> add_mounts(const spec::Spec& s, const OciHost& h, std::vector<MountOp>&
       op.propagation = o.propagation;
       if (::access(op.source.c_str(), F_OK) != 0)
         return fail_errno("config.json: mount {}: source {}", m.destination, op.source);
+      TRY(add_idmap(s, m, o, op));
       ops.push_back(std::move(op));
       continue;
     }
+    if (o.idmap || !m.uid_mappings.empty())
+      return fail_invalid("config.json: mount {}: only bind mounts can be idmapped", m.destination);
     if (m.type == "cgroup") {
       TRY(add_cgroup_mount(s, h, dst, o, ops));
       continue;

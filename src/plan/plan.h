@@ -53,6 +53,10 @@ struct MountOp {
   unsigned long propagation = 0;  // kBind, kMount, kPropagate: MS_SHARED... | MS_REC
   unsigned long rdev = 0;         // kMknod
   uint32_t uid = UINT32_MAX, gid = UINT32_MAX;  // kMknod: owner (UINT32_MAX: leave)
+  // kBind, idmapped: the mappings of the mount's user namespace; src_fd is then made by the
+  // parent (fs/idmap.h), which has the privilege over the source's filesystem.
+  std::vector<spec::IdMap> idmap_uid = {}, idmap_gid = {};
+  bool idmap_recursive = false;  // "ridmap"
 };
 
 // A hook the child runs itself (createContainer, startContainer), prepared here.

@@ -14,6 +14,7 @@
 
 #include "process/child.h"
 #include "process/sync.h"
+#include "process/userns.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/scope_exit.h"
@@ -21,19 +22,13 @@
 namespace nucleus::process {
 namespace {
 
-std::string map_lines(const std::vector<spec::IdMap>& maps) {
-  std::string out;
-  for (const auto& m : maps) out += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
-  return out;
-}
-
 Result<> write_id_maps(const plan::Plan& p, pid_t pid) {
   UniqueFd dir(::open(fmt::format("/proc/{}", pid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir) return fail_errno("open /proc/{}", pid);
   if (!p.uid_map.empty()) {
     // An OCI bundle's ranges, written by root: setgroups stays allowed inside.
-    TRY(fs::write_existing_at(dir.get(), "uid_map", map_lines(p.uid_map)));
-    TRY(fs::write_existing_at(dir.get(), "gid_map", map_lines(p.gid_map)));
+    TRY(fs::write_existing_at(dir.get(), "uid_map", id_map_lines(p.uid_map)));
+    TRY(fs::write_existing_at(dir.get(), "gid_map", id_map_lines(p.gid_map)));
     return {};
   }
   // Without CAP_SETGID in the parent namespace, setgroups must be denied before gid_map.

@@ -78,6 +78,10 @@ Result<OciMount> read_mount(const json& m, const std::string& where) {
   out.type = TRY(string_or(m, "type", where));
   out.source = TRY(string_or(m, "source", where));
   out.options = TRY(strings(m, "options", where));
+  out.uid_mappings = TRY(read_id_maps(m, "uidMappings", where));
+  out.gid_mappings = TRY(read_id_maps(m, "gidMappings", where));
+  if (out.uid_mappings.empty() != out.gid_mappings.empty())
+    return fail_invalid("{}: uidMappings and gidMappings go together", where);
   return out;
 }
 

@@ -22,6 +22,9 @@ Result<Process> oci_process(const nlohmann::json& process, const std::string& wh
 Result<> oci_linux(const nlohmann::json& lx, Spec& s);
 Result<> oci_resources(const nlohmann::json& resources, const std::string& where, Resources& r,
                        OciResources& extra);
+// uidMappings / gidMappings of linux or of a mount (oci_linux.cc).
+Result<std::vector<IdMap>> read_id_maps(const nlohmann::json& j, const char* key,
+                                        const std::string& where);
 // The Landlock annotations (oci_landlock.cc; their format is documented there).
 Result<OciLandlock> oci_landlock(const std::map<std::string, std::string>& annotations);
 // An OCI container ID as runc allows it: letters, digits, '_', '+', '-', '.', at most 1024.

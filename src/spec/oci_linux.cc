@@ -16,23 +16,6 @@ using namespace json_read;  // NOLINT(google-build-using-namespace)
 constexpr const char* kNamespaceTypes[] = {"pid", "network", "mount",  "ipc",
                                            "uts", "user",    "cgroup", "time"};
 
-Result<std::vector<IdMap>> read_id_maps(const json& j, const char* key, const std::string& where) {
-  std::vector<IdMap> out;
-  for (const auto& [m, w] : TRY(objects(j, key, where))) {
-    IdMap map;
-    auto c = TRY(opt_int<uint32_t>(*m, "containerID", w));
-    auto h = TRY(opt_int<uint32_t>(*m, "hostID", w));
-    auto n = TRY(opt_int<uint32_t>(*m, "size", w, 1));
-    if (!c || !h || !n) return fail_invalid("{}: containerID, hostID and size are required", w);
-    map.container_id = *c, map.host_id = *h, map.size = *n;
-    if (uint64_t{*c} + *n > (1ull << 32) || uint64_t{*h} + *n > (1ull << 32))
-      return fail_invalid("{}: the range passes 2^32", w);
-    out.push_back(map);
-  }
-  if (out.size() > 340) return fail_invalid("{}.{}: more than 340 ranges", where, key);
-  return out;
-}
-
 Result<> read_namespaces(const json& lx, Oci& oci) {
   std::set<std::string> seen;
   for (const auto& [n, w] : TRY(objects(lx, "namespaces", "linux"))) {
@@ -159,6 +142,23 @@ void append_default_device_rules(Oci& oci) {
 }
 
 }  // namespace
+
+Result<std::vector<IdMap>> read_id_maps(const json& j, const char* key, const std::string& where) {
+  std::vector<IdMap> out;
+  for (const auto& [m, w] : TRY(objects(j, key, where))) {
+    IdMap map;
+    auto c = TRY(opt_int<uint32_t>(*m, "containerID", w));
+    auto h = TRY(opt_int<uint32_t>(*m, "hostID", w));
+    auto n = TRY(opt_int<uint32_t>(*m, "size", w, 1));
+    if (!c || !h || !n) return fail_invalid("{}: containerID, hostID and size are required", w);
+    map.container_id = *c, map.host_id = *h, map.size = *n;
+    if (uint64_t{*c} + *n > (1ull << 32) || uint64_t{*h} + *n > (1ull << 32))
+      return fail_invalid("{}: the range passes 2^32", w);
+    out.push_back(map);
+  }
+  if (out.size() > 340) return fail_invalid("{}.{}: more than 340 ranges", where, key);
+  return out;
+}
 
 Result<> oci_linux(const json& lx, Spec& s) {
   Oci& oci = *s.oci;

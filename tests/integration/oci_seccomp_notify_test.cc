@@ -113,8 +113,7 @@ TEST_F(OciSeccompNotify, TheAgentGetsTheListenerAndAnswersTheCalls) {
   notify_mkdir(path);
   config_["process"]["args"] = {"sh", "-c", "mkdir /tmp/x 2>&1; echo rc=$?; ls /bin/busybox"};
   std::string out = run_to_end("notified");
-  EXPECT_NE(out.find("No message of desired type\nrc=1\n/bin/busybox\n"), std::string::npos)
-      << out;
+  EXPECT_NE(out.find("No message of desired type\nrc=1\n/bin/busybox\n"), std::string::npos) << out;
   auto msgs = agent.messages();
   ASSERT_EQ(msgs.size(), 1u);
   auto m = nlohmann::json::parse(msgs[0]);

@@ -134,6 +134,69 @@ TEST_F(Oci, AmbientCapabilitiesThatCannotBeRaisedAreLeftOut) {
   EXPECT_EQ(run_to_end("amb"), "CapEff:\t0000000020000420\nCapAmb:\t0000000000000000\n");
 }
 
+// An idmapped bind mount: files owned by 1234 on disk are 5000's inside, and nothing changed
+// on the host; "idmap" alone takes the container's own mappings.
+TEST_F(Oci, IdmappedBindMountsShowMappedOwners) {
+  std::string data = dir_.path() + "/idmapped";
+  std::filesystem::create_directories(data);
+  std::ofstream(data + "/f") << "x";
+  ASSERT_EQ(chown((data + "/f").c_str(), 1234, 1234), 0);
+  auto map = [](int from, int to) {
+    return nlohmann::json::array({{{"containerID", from}, {"hostID", to}, {"size", 1}}});
+  };
+  config_["mounts"].push_back({{"destination", "/data"},
+                               {"type", "bind"},
+                               {"source", data},
+                               {"options", {"bind", "ro"}},
+                               {"uidMappings", map(1234, 5000)},
+                               {"gidMappings", map(1234, 5001)}});
+  config_["process"]["args"] = {"sh", "-c", "stat -c '%u %g' /data/f"};
+  RunResult c = create("idmapped");
+  if (c.code != 0 && c.err.find("cannot idmap") != std::string::npos)
+    GTEST_SKIP() << "this kernel cannot idmap " << data << ": " << c.err;
+  ASSERT_EQ(c.code, 0) << c.err;
+  ASSERT_EQ(oci({"start", "idmapped"}).code, 0);
+  EXPECT_TRUE(becomes("idmapped", "stopped"));
+  EXPECT_EQ(oci({"delete", "idmapped"}).code, 0);
+  EXPECT_EQ(slurp_file(out_), "5000 5001\n");
+  struct stat st {};
+  ASSERT_EQ(stat((data + "/f").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 1234u);
+
+  // In a user namespace (0-65535 as 100000-165535), "idmap" maps the disk's IDs as the
+  // container's own: 1234 on disk is 1234 inside (unmapped, 65534, without it).
+  config_["mounts"].back().erase("uidMappings");
+  config_["mounts"].back().erase("gidMappings");
+  config_["mounts"].back()["options"] = {"bind", "idmap"};
+  config_["linux"]["namespaces"].push_back({{"type", "user"}});
+  nlohmann::json range = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+  config_["linux"]["uidMappings"] = range;
+  config_["linux"]["gidMappings"] = range;
+  for (auto& e : std::filesystem::recursive_directory_iterator(bundle_ + "/rootfs"))
+    lchown(e.path().c_str(), 100000, 100000);
+  lchown((bundle_ + "/rootfs").c_str(), 100000, 100000);
+  std::filesystem::remove(out_);
+  EXPECT_EQ(run_to_end("idmap-userns"), "1234 1234\n");
+
+  // Mappings on a mount that is not a bind, or "idmap" with no mappings anywhere: refused.
+  config_["linux"].erase("uidMappings");
+  config_["linux"].erase("gidMappings");
+  auto& ns = config_["linux"]["namespaces"];
+  ns.erase(ns.size() - 1);
+  RunResult bad = create("idmap-nomaps");
+  EXPECT_EQ(bad.code, 125);
+  EXPECT_NE(bad.err.find("idmap needs uidMappings and gidMappings"), std::string::npos) << bad.err;
+  config_["mounts"].back() = {{"destination", "/scratch"},
+                              {"type", "tmpfs"},
+                              {"source", "tmpfs"},
+                              {"uidMappings", map(0, 1)},
+                              {"gidMappings", map(0, 1)}};
+  std::filesystem::remove(dir_.path() + "/create.err");
+  bad = create("idmap-tmpfs");
+  EXPECT_EQ(bad.code, 125);
+  EXPECT_NE(bad.err.find("only bind mounts can be idmapped"), std::string::npos) << bad.err;
+}
+
 TEST_F(Oci, UserNamespaceWithMappings) {
   check_with_oci_check();
   config_["linux"]["namespaces"].push_back({{"type", "user"}});

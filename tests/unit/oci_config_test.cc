@@ -168,6 +168,17 @@ TEST(OciConfig, MistakesAreOneLineNamingTheField) {
             "config.json: linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY needs "
             "linux.seccomp.listenerPath");
   EXPECT_EQ(with([](json& c) {
+              c["mounts"] = {{{"destination", "/d"},
+                              {"uidMappings", {{{"containerID", 0}, {"hostID", 1}, {"size", 1}}}}}};
+            }),
+            "config.json: mounts[0]: uidMappings and gidMappings go together");
+  EXPECT_EQ(with([](json& c) {
+              c["mounts"] = {{{"destination", "/d"},
+                              {"uidMappings", {{{"containerID", 0}, {"size", 1}}}},
+                              {"gidMappings", json::array()}}};
+            }),
+            "config.json: mounts[0].uidMappings[0]: containerID, hostID and size are required");
+  EXPECT_EQ(with([](json& c) {
               c["linux"]["resources"] = {{"memory", {{"limit", "1g"}}}};
             }),
             "config.json: linux.resources.memory.limit: want an integer");
