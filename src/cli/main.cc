@@ -8,6 +8,7 @@
 #include "cli/verbs.h"
 #include "container/root.h"
 #include "container/state.h"
+#include "util/inherited_fds.h"
 #include "util/log.h"
 
 namespace {
@@ -227,6 +228,7 @@ std::optional<int> global_options(int argc, char** argv, int* i) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  nucleus::inherited_fds::note();  // before anything is opened (--preserve-fds)
   int i = 1;
   if (auto code = global_options(argc, argv, &i)) return *code;
   if (!g_log_file.empty() && !nucleus::log::set_file(g_log_file.c_str(), g_log_json)) {

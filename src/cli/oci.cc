@@ -36,8 +36,8 @@ void add_create_flags(CLI::App& app, CreateOptions& o) {
   app.add_flag("--no-pivot", o.no_pivot, "Accepted (pivot_root is used wherever it works)");
   bool ignored = false;
   app.add_flag("--no-new-keyring", ignored, "Accepted (no session keyring is made)");
-  std::string preserve;
-  app.add_option("--preserve-fds", preserve, "Accepted (no extra descriptors are passed)");
+  app.add_option("--preserve-fds", o.preserve_fds, "Pass descriptors 3..3+N-1 on (and $LISTEN_FDS)")
+      ->check(CLI::Range(0, 1024));
 }
 
 int report_or_zero(const Result<>& r) {
@@ -278,8 +278,8 @@ int oci_exec(int argc, char** argv) {
   app.add_option("--apparmor", apparmor, "Accepted (no AppArmor)");
   bool ignored = false;
   app.add_flag("--ignore-paused", ignored, "Accepted");
-  std::string preserve;
-  app.add_option("--preserve-fds", preserve, "Accepted");
+  app.add_option("--preserve-fds", o.preserve_fds, "Pass descriptors 3..3+N-1 on")
+      ->check(CLI::Range(0, 1024));
   app.add_option("ID", id, "The container's ID")->required();
   app.add_option("COMMAND", o.args, "The command, when no --process is given");
   app.positionals_at_end();

@@ -22,6 +22,7 @@ struct CreateOptions {
   std::string pid_file;        // written with the init's pid (host namespace)
   std::string console_socket;  // process.terminal: the pty master goes there
   bool no_pivot = false;       // accepted (pivot_root is always used where it works)
+  unsigned preserve_fds = 0;   // descriptors 3..3+N-1 passed on (and $LISTEN_FDS more)
 };
 
 Result<> create(Store& store, const std::string& id, const CreateOptions& o);
@@ -49,6 +50,7 @@ struct ExecOptions {
   std::vector<gid_t> additional_gids;
   bool tty = false, detach = false, no_new_privs = false;
   std::string pid_file, console_socket;
+  unsigned preserve_fds = 0;  // descriptors 3..3+N-1 passed on
 };
 // The exec'd process's exit code (detach: 0 once it runs).
 Result<int> exec(const Store& store, const std::string& id, const ExecOptions& o);

@@ -91,6 +91,7 @@ Result<process::Launched> create_container(Store& store, const std::string& id,
   std::string config;
   auto s = TRY(load_bundle(o.bundle, id, config));
   warn_unsupported(*s.oci);
+  unsigned preserve = TRY(preserved_fds(o.preserve_fds, true, &s.process.env));
   auto layout = cgroup::detect();
   s.cgroup_path = TRY(cgroup::oci_cgroup_path(s.oci->cgroups_path, id, cgroup::own_cgroup()));
 
@@ -115,6 +116,7 @@ Result<process::Launched> create_container(Store& store, const std::string& id,
   cgroup::OciCgroup cg(layout, s.cgroup_path);
   TRY_CTX(cg.create(s.resources, s.oci->resources), "cgroup");
   auto plan = TRY(plan::build_oci(s, plan::probe_host(), oci_host(layout, s.oci->root)));
+  plan->preserve_fds = preserve;
   plan->rows = static_cast<unsigned short>(s.oci->console_rows);
   plan->cols = static_cast<unsigned short>(s.oci->console_cols);
   UniqueFd start_socket = TRY(listen_start(store.dir(id)));

@@ -114,7 +114,9 @@ Result<int> exec(const Store& store, const std::string& id, const ExecOptions& o
   }
   UniqueFd init = TRY(state.init.open());
   plan::Plan p;
+  unsigned preserve = TRY(preserved_fds(o.preserve_fds, false, &s.process.env));
   TRY(plan::add_oci_process(s, plan::probe_host(), p));
+  p.preserve_fds = preserve;
   p.oci = true;
   p.join_pidfd = init.get();
   p.join_flags = join_flags(*s.oci);

@@ -12,8 +12,28 @@
 
 #include "process/sync.h"
 #include "util/fs.h"
+#include "util/inherited_fds.h"
+#include "util/parse.h"
 
 namespace nucleus::container::oci {
+
+Result<unsigned> preserved_fds(unsigned n, bool listen_fds, std::vector<std::string>* env) {
+  unsigned listen = 0;
+  if (const char* v = listen_fds ? ::getenv("LISTEN_FDS") : nullptr; v != nullptr && *v) {
+    auto count = parse::uint(v, 0, 1024);
+    if (!count) return fail_invalid("LISTEN_FDS={}: want a count", v);
+    listen = static_cast<unsigned>(*count);
+  }
+  if (listen > 0) {
+    env->push_back(fmt::format("LISTEN_FDS={}", listen));
+    env->push_back("LISTEN_PID=1");
+  }
+  for (unsigned fd = 3; fd < 3 + listen + n; fd++)
+    if (static_cast<int>(fd) >= inherited_fds::end())
+      return fail_invalid("{}: descriptor {} is not open",
+                          fd < 3 + listen ? "LISTEN_FDS" : "--preserve-fds", fd);
+  return listen + n;
+}
 
 Result<UniqueFd> connect_unix(const std::string& path, const char* what) {
   UniqueFd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));

@@ -37,6 +37,12 @@ Result<UniqueFd> connect_unix(const std::string& path, const char* what);
 Result<> send_seccomp_listener(const spec::Seccomp& seccomp, const std::string& state_json,
                                pid_t pid, int listener);
 
+// --preserve-fds N: descriptors 3..3+N-1 of this process, which must all have been open when
+// it started (so none of its own is passed on by mistake). With listen_fds, $LISTEN_FDS more
+// (systemd socket activation, as runc does), and LISTEN_FDS and LISTEN_PID=1 added to env. The
+// number to pass on.
+Result<unsigned> preserved_fds(unsigned n, bool listen_fds, std::vector<std::string>* env);
+
 // RFC 3339 with nanoseconds, UTC ("2026-12-02T02:37:12.847565068Z").
 std::string rfc3339(int64_t seconds, int64_t nanos);
 

@@ -263,9 +263,14 @@ void child_main(plan::Plan& p, int sync_fd) noexcept {
   if (ChildError e = security::child_set_identity(p)) fail(sync_fd, e);
   if (ChildError e = security::child_no_new_privs(p)) fail(sync_fd, e);
   if (!seccomp_early) apply_landlock(p, sync_fd);
-  // Stray descriptors inherited from whoever started nucleus never reach the workload.
-  if (::syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC) != 0)
+  // Stray descriptors inherited from whoever started nucleus never reach the workload; those
+  // the engine asked to pass on do.
+  if (::syscall(SYS_close_range, 3 + p.preserve_fds, ~0u, CLOSE_RANGE_CLOEXEC) != 0)
     fail(sync_fd, ChildError{errno, "close inherited descriptors"});
+  for (unsigned fd = 3; fd < 3 + p.preserve_fds; fd++) {
+    if (::fcntl(static_cast<int>(fd), F_SETFD, 0) != 0)
+      fail(sync_fd, ChildError{errno, "pass on a preserved descriptor"});
+  }
   reset_signals();
   if (!seccomp_early && !p.seccomp_listener) load_seccomp(p, sync_fd);
   child_send(sync_fd, MsgType::kReady, 0, nullptr);

@@ -40,9 +40,11 @@ int64_t now_ms() {
   dup2(in, 0);
   dup2(out, 1);
   dup2(err, 2);
+  int keep = o.stray_fd;
+  if (keep >= 0 && o.stray_as >= 0 && o.stray_as != keep) keep = dup2(keep, o.stray_as);
   for (int fd = 3; fd < 1024; fd++)
-    if (fd != o.stray_fd) close(fd);
-  if (o.stray_fd >= 0) fcntl(o.stray_fd, F_SETFD, 0);
+    if (fd != keep) close(fd);
+  if (keep >= 0) fcntl(keep, F_SETFD, 0);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -24,6 +24,7 @@ struct RunOptions {
   std::vector<std::string> env;  // extra K=V for nucleus itself
   uid_t as_uid = 0;              // run nucleus as this user (0: as the test)
   int stray_fd = -1;             // leave this descriptor open (not close-on-exec)
+  int stray_as = -1;             // with stray_fd: moved to this number first
   int signal_after_ready = 0;    // send to nucleus once "probe: waiting" shows on stderr
 };
 

@@ -1,5 +1,6 @@
 // OCI hooks, exec, pause/resume, update, events, the console socket and device rules.
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -143,6 +144,50 @@ TEST_F(OciVerbs, PauseResumeUpdateAndStats) {
   EXPECT_EQ(ev["type"], "stats");
   EXPECT_GE(ev["data"]["pids"]["current"].get<int>(), 2);
   EXPECT_EQ(oci({"delete", "--force", "res"}).code, 0);
+}
+
+// --preserve-fds N and $LISTEN_FDS: the engine's descriptors 3.. reach the process; nothing
+// else does, and a count beyond the open descriptors is refused.
+TEST_F(OciVerbs, PreservedDescriptorsArePassedOn) {
+  int p[2];
+  ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+  UniqueFd r(p[0]), w(p[1]);
+  RunOptions fd3;
+  fd3.stray_fd = w.get();
+  fd3.stray_as = 3;
+  auto read_all = [&] {
+    w.reset();
+    std::string got;
+    char buf[256];
+    for (ssize_t n; (n = read(r.get(), buf, sizeof buf)) > 0;)
+      got.append(buf, static_cast<size_t>(n));
+    return got;
+  };
+  config_["process"]["args"] = {"sh", "-c", "echo init >&3; echo $LISTEN_FDS $LISTEN_PID"};
+  write_config();
+  RunResult run = oci({"run", "--bundle", bundle_, "--preserve-fds", "1", "pass"}, fd3);
+  EXPECT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(run.out, "\n");  // no LISTEN_FDS given
+  // systemd's socket activation: LISTEN_FDS=1 passes fd 3 and says so.
+  RunOptions listen = fd3;
+  listen.env = {"LISTEN_FDS=1"};
+  run = oci({"run", "--bundle", bundle_, "listen"}, listen);
+  EXPECT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(run.out, "1 1\n");
+
+  config_["process"]["args"] = {"sh", "-c", "sleep 100; true"};
+  ASSERT_EQ(create("target").code, 0);
+  ASSERT_EQ(oci({"start", "target"}).code, 0);
+  RunResult e = oci({"exec", "--preserve-fds", "1", "target", "sh", "-c", "echo exec >&3"}, fd3);
+  EXPECT_EQ(e.code, 0) << e.err;
+  // Without the flag, the same descriptor stays out.
+  e = oci({"exec", "target", "sh", "-c", "echo leaked >&3"}, fd3);
+  EXPECT_NE(e.code, 0);
+  e = oci({"exec", "--preserve-fds", "2", "target", "true"}, fd3);
+  EXPECT_EQ(e.code, 125);
+  EXPECT_NE(e.err.find("--preserve-fds: descriptor 4 is not open"), std::string::npos) << e.err;
+  EXPECT_EQ(oci({"delete", "--force", "target"}).code, 0);
+  EXPECT_EQ(read_all(), "init\ninit\nexec\n");
 }
 
 // process.terminal: the pty master goes to the engine's console socket.
