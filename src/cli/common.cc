@@ -6,10 +6,12 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <cctype>
 
 #include "container/root.h"
 #include "util/log.h"
 #include "util/parse.h"
+#include "util/sha256.h"
 
 namespace nucleus::cli {
 namespace {
@@ -80,6 +82,19 @@ int for_each_container(const container::Store& st, const std::vector<std::string
     }
   }
   return code;
+}
+
+Result<> check_sha256(std::string_view contents, const std::string& want, const char* option) {
+  if (want.empty()) return {};
+  std::string lower;
+  for (char c : want) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.size() != 64 || lower.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return fail_invalid("{}-sha256: want 64 hexadecimal digits, not '{}'", option, want);
+  std::string got = sha256::hex(sha256::hash(contents));
+  if (got != lower)
+    return fail_invalid("{}: the file's SHA-256 is {}, not the {} given by {}-sha256", option, got,
+                        lower, option);
+  return {};
 }
 
 Result<int> signal_number(const std::string& s) {

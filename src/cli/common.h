@@ -24,6 +24,9 @@ spec::Caller caller();
 // on. Returns 0, or the first failure's exit code.
 int for_each_container(const container::Store& st, const std::vector<std::string>& refs,
                        const std::function<Result<>(const std::string&, const std::string&)>& op);
+// A policy file's --*-sha256: when want is given (64 hex digits, any case), the contents must
+// hash to it, checked before anything parses them. Errors name the option.
+Result<> check_sha256(std::string_view contents, const std::string& want, const char* option);
 // A signal by name ("TERM", "SIGTERM") or number.
 Result<int> signal_number(const std::string& s);
 

@@ -100,6 +100,8 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
   app.add_option("--seccomp-profile", f.seccomp_profile,
                  "A seccomp profile file in Docker's (and OCI) format instead of nucleus's "
                  "allowlist");
+  app.add_option("--seccomp-profile-sha256", f.seccomp_profile_sha256,
+                 "The profile file's SHA-256 (hex): checked before it is parsed");
   app.add_option("--runtime", f.runtime, "native (default) or gvisor (runsc: a second kernel)");
   app.add_option("--gvisor-platform", f.gvisor_platform,
                  "systrap, ptrace or kvm (default: the best that works here, probed once)");
@@ -165,7 +167,11 @@ int run(int argc, char** argv) {
     auto content = fs::read_file(f.seccomp_profile);
     if (!content) return report(content.error().wrap("--seccomp-profile"));
     if (content->empty()) return report(Error::invalid("--seccomp-profile: the file is empty"));
+    if (auto ok = check_sha256(*content, f.seccomp_profile_sha256, "--seccomp-profile"); !ok)
+      return report(ok.error());
     f.seccomp_profile = std::move(*content);
+  } else if (!f.seccomp_profile_sha256.empty()) {
+    return report(Error::invalid("--seccomp-profile-sha256: given without --seccomp-profile"));
   }
   auto detach = detach_options(life);
   if (!detach) return report(detach.error());

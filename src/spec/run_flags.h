@@ -29,7 +29,8 @@ struct RunFlags {
   std::vector<std::string> io_limits;
   std::string timeout;
   bool allow_degraded_security = false;
-  std::string seccomp_profile;  // the file's contents, read by the CLI (Docker's format)
+  std::string seccomp_profile;         // the file's contents, read by the CLI (Docker's format)
+  std::string seccomp_profile_sha256;  // hex; the CLI checks the contents against it
   std::string runtime = "native", gvisor_platform, trust_level = "trusted";
   std::string network = "none";  // none | host | bridge | a network's name
   bool allow_host_network = false;

@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "detached.h"
+#include "util/sha256.h"
 
 namespace nucleus::testing {
 namespace {
@@ -79,6 +80,33 @@ TEST_F(SeccompProfile, TheContainersDefaultProfileRunsPrograms) {
                       "capture_output=True).stdout.decode().strip())"});
   EXPECT_EQ(py.code, 0) << py.err;
   EXPECT_EQ(py.out, "ok\n");
+}
+
+// --seccomp-profile-sha256: the file is used only if it is the one meant.
+TEST_F(SeccompProfile, TheHashIsCheckedBeforeTheProfileIsRead) {
+  std::string hex = sha256::hex(sha256::hash(kProfile));
+  std::string upper = hex;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const std::string& good : {hex, upper}) {
+    auto j = probe({"--seccomp-profile", file, "--seccomp-profile-sha256", good}, {"mkdir=/tmp/d"});
+    EXPECT_EQ(j["checks"]["mkdir=/tmp/d"], ENOSPC);  // the profile's
+  }
+  auto probe_mkdir = [&](const std::string& sum) {
+    return run({"run", "--seccomp-profile", file, "--seccomp-profile-sha256", sum, "--", "true"});
+  };
+  std::string other = hex;
+  other[0] = other[0] == '0' ? '1' : '0';
+  for (auto [sum, needle] : std::initializer_list<std::pair<std::string, std::string>>{
+           {other, "--seccomp-profile: the file's SHA-256 is " + hex + ", not the " + other},
+           {"abc", "--seccomp-profile-sha256: want 64 hexadecimal digits"}}) {
+    RunResult r = probe_mkdir(sum);
+    EXPECT_EQ(r.code, 125);
+    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  RunResult alone = run({"run", "--seccomp-profile-sha256", hex, "--", "true"});
+  EXPECT_EQ(alone.code, 125);
+  EXPECT_NE(alone.err.find("given without --seccomp-profile"), std::string::npos) << alone.err;
 }
 
 TEST_F(SeccompProfile, BadProfilesAreRefused) {
