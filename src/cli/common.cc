@@ -9,6 +9,7 @@
 #include <cctype>
 
 #include "container/root.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/parse.h"
 #include "util/sha256.h"
@@ -94,6 +95,18 @@ Result<> check_sha256(std::string_view contents, const std::string& want, const 
   if (got != lower)
     return fail_invalid("{}: the file's SHA-256 is {}, not the {} given by {}-sha256", option, got,
                         lower, option);
+  return {};
+}
+
+Result<> read_policy_file(std::string& file, const std::string& sha256, const char* option) {
+  if (file.empty()) {
+    if (!sha256.empty()) return fail_invalid("{}-sha256: given without {}", option, option);
+    return {};
+  }
+  auto content = TRY_CTX(fs::read_file(file), option);
+  if (content.empty()) return fail_invalid("{}: the file is empty", option);
+  TRY(check_sha256(content, sha256, option));
+  file = std::move(content);
   return {};
 }
 

@@ -27,6 +27,10 @@ int for_each_container(const container::Store& st, const std::vector<std::string
 // A policy file's --*-sha256: when want is given (64 hex digits, any case), the contents must
 // hash to it, checked before anything parses them. Errors name the option.
 Result<> check_sha256(std::string_view contents, const std::string& want, const char* option);
+// A policy file given as `option FILE` with `option-sha256 HEX`: file is replaced by the file's
+// contents (read without following a symlink, not empty, hash checked). Nothing when neither
+// is given; a hash without a file is an error.
+Result<> read_policy_file(std::string& file, const std::string& sha256, const char* option);
 // A signal by name ("TERM", "SIGTERM") or number.
 Result<int> signal_number(const std::string& s);
 

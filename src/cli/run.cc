@@ -102,6 +102,10 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
                  "allowlist");
   app.add_option("--seccomp-profile-sha256", f.seccomp_profile_sha256,
                  "The profile file's SHA-256 (hex): checked before it is parsed");
+  app.add_option("--landlock-policy", f.landlock_policy,
+                 "Landlock rules in TOML (paths, TCP ports, scopes) instead of nucleus's own");
+  app.add_option("--landlock-policy-sha256", f.landlock_policy_sha256,
+                 "The policy file's SHA-256 (hex): checked before it is parsed");
   app.add_option("--runtime", f.runtime, "native (default) or gvisor (runsc: a second kernel)");
   app.add_option("--gvisor-platform", f.gvisor_platform,
                  "systrap, ptrace or kvm (default: the best that works here, probed once)");
@@ -163,15 +167,10 @@ int run(int argc, char** argv) {
     if (!content) return report(content.error().wrap("--env-file"));
     f.env_files.push_back(std::move(*content));
   }
-  if (!f.seccomp_profile.empty()) {
-    auto content = fs::read_file(f.seccomp_profile);
-    if (!content) return report(content.error().wrap("--seccomp-profile"));
-    if (content->empty()) return report(Error::invalid("--seccomp-profile: the file is empty"));
-    if (auto ok = check_sha256(*content, f.seccomp_profile_sha256, "--seccomp-profile"); !ok)
-      return report(ok.error());
-    f.seccomp_profile = std::move(*content);
-  } else if (!f.seccomp_profile_sha256.empty()) {
-    return report(Error::invalid("--seccomp-profile-sha256: given without --seccomp-profile"));
+  for (auto [file, sha, option] :
+       {std::tuple{&f.seccomp_profile, &f.seccomp_profile_sha256, "--seccomp-profile"},
+        std::tuple{&f.landlock_policy, &f.landlock_policy_sha256, "--landlock-policy"}}) {
+    if (auto read = read_policy_file(*file, *sha, option); !read) return report(read.error());
   }
   auto detach = detach_options(life);
   if (!detach) return report(detach.error());

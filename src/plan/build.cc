@@ -11,6 +11,7 @@
 
 #include "security/seccomp_oci.h"
 #include "security/seccomp_profile.h"
+#include "spec/landlock_policy.h"
 #include "spec/seccomp_json.h"
 #include "util/fs.h"
 #include "util/parse.h"
@@ -57,8 +58,37 @@ std::vector<std::string> exec_candidates(const std::vector<std::string>& args,
   return out;
 }
 
+// --landlock-policy: asked for, so nothing of it is dropped: a kernel below what it needs
+// refuses the start (no --allow-degraded-security here).
+Result<> add_landlock_policy(const spec::Spec& s, const Host& host, Plan& p) {
+  namespace ll = security::landlock;
+  const char* w = "--landlock-policy";
+  auto pol = TRY(spec::parse_landlock_policy(s.security.landlock_policy, w));
+  int abi = host.landlock_abi;
+  auto need = [&](int min, const char* what) -> Result<> {
+    if (abi >= min) return {};
+    return fail_invalid("{}: {} needs Landlock ABI {} (this kernel has {})", w, what, min, abi);
+  };
+  TRY(need(pol.min_abi, "the policy (abi)"));
+  if (pol.tcp) TRY(need(4, "[[ports]] / tcp"));
+  if (pol.scopes) TRY(need(6, "scopes"));
+  std::vector<ll::PathRule> rules;
+  if (pol.defaults) rules = landlock_rules(s);
+  rules.insert(rules.end(), pol.paths.begin(), pol.paths.end());
+  p.landlock = ll::make_ruleset(abi, std::move(rules));
+  if (!pol.defaults) p.landlock.scoped = 0;  // only the policy's scopes
+  p.landlock.scoped |= pol.scopes;
+  if (pol.tcp) {
+    p.landlock.handled_net = ll::kNetBindTcp | ll::kNetConnectTcp;
+    p.landlock.ports = pol.ports;
+  }
+  return {};
+}
+
 Result<> add_policies(const spec::Spec& s, const Host& host, Plan& p) {
-  if (s.security.landlock) {
+  if (s.security.landlock && !s.security.landlock_policy.empty()) {
+    TRY(add_landlock_policy(s, host, p));
+  } else if (s.security.landlock) {
     if (host.landlock_abi > 0) {
       p.landlock = security::landlock::make_ruleset(host.landlock_abi, landlock_rules(s));
     } else if (!s.security.allow_degraded) {

@@ -22,6 +22,44 @@ struct __attribute__((packed)) PathBeneathAttr {
 };
 constexpr unsigned kCreateRulesetVersion = 1u << 0;
 constexpr int kRulePathBeneath = 1;
+constexpr int kRuleNetPort = 2;
+struct NetPortAttr {
+  uint64_t allowed_access;
+  uint64_t port;
+};
+
+// The path rules: 0 or an errno, *what set.
+int add_path_rules(int fd, const Ruleset& rs, const char** what) noexcept {
+  for (const auto& r : rs.rules) {
+    int pfd = ::open(r.path.c_str(), O_PATH | O_CLOEXEC);
+    if (pfd < 0) {
+      if (errno == ENOENT) continue;  // nothing there, nothing to grant
+      *what = "landlock: open rule path";
+      return errno;
+    }
+    // A rule on a file may only carry file rights (a volume that is a single file).
+    constexpr uint64_t kFileRights = kExecute | kWriteFile | kReadFile | kTruncate | kIoctlDev;
+    struct stat st {};
+    uint64_t access = r.access;
+    if (::fstat(pfd, &st) == 0 && !S_ISDIR(st.st_mode)) access &= kFileRights;
+    PathBeneathAttr pb{access, pfd};
+    long rc = ::syscall(SYS_landlock_add_rule, fd, kRulePathBeneath, &pb, 0);
+    int e = errno;
+    ::close(pfd);
+    if (rc != 0) {
+      *what = "landlock: add rule";
+      return e;
+    }
+  }
+  for (const auto& p : rs.ports) {
+    NetPortAttr np{p.access, p.port};
+    if (::syscall(SYS_landlock_add_rule, fd, kRuleNetPort, &np, 0) != 0) {
+      *what = "landlock: add port rule";
+      return errno;
+    }
+  }
+  return 0;
+}
 
 }  // namespace
 
@@ -56,36 +94,16 @@ Ruleset make_ruleset(int abi, std::vector<PathRule> rules) {
 }
 
 int child_apply(const Ruleset& rs, const char** what) noexcept {
-  RulesetAttr attr{rs.handled, 0, rs.scoped};
+  RulesetAttr attr{rs.handled, rs.handled_net, rs.scoped};
   size_t size = rs.abi >= 6 ? sizeof(RulesetAttr) : rs.abi >= 4 ? 16 : 8;
   int fd = static_cast<int>(::syscall(SYS_landlock_create_ruleset, &attr, size, 0));
   if (fd < 0) {
     *what = "landlock: create ruleset";
     return errno;
   }
-  for (const auto& r : rs.rules) {
-    int pfd = ::open(r.path.c_str(), O_PATH | O_CLOEXEC);
-    if (pfd < 0) {
-      if (errno == ENOENT) continue;  // nothing there, nothing to grant
-      *what = "landlock: open rule path";
-      int e = errno;
-      ::close(fd);
-      return e;
-    }
-    // A rule on a file may only carry file rights (a volume that is a single file).
-    constexpr uint64_t kFileRights = kExecute | kWriteFile | kReadFile | kTruncate | kIoctlDev;
-    struct stat st {};
-    uint64_t access = r.access;
-    if (::fstat(pfd, &st) == 0 && !S_ISDIR(st.st_mode)) access &= kFileRights;
-    PathBeneathAttr pb{access, pfd};
-    long rc = ::syscall(SYS_landlock_add_rule, fd, kRulePathBeneath, &pb, 0);
-    int e = errno;
-    ::close(pfd);
-    if (rc != 0) {
-      *what = "landlock: add rule";
-      ::close(fd);
-      return e;
-    }
+  if (int e = add_path_rules(fd, rs, what)) {
+    ::close(fd);
+    return e;
   }
   long rc = ::syscall(SYS_landlock_restrict_self, fd, 0);
   int e = errno;

@@ -15,6 +15,8 @@ inline constexpr uint64_t kExecute = 1ull << 0, kWriteFile = 1ull << 1, kReadFil
                           kMakeSock = 1ull << 9, kMakeFifo = 1ull << 10, kMakeBlock = 1ull << 11,
                           kMakeSym = 1ull << 12, kRefer = 1ull << 13, kTruncate = 1ull << 14,
                           kIoctlDev = 1ull << 15;
+// LANDLOCK_ACCESS_NET_* (ABI 4).
+inline constexpr uint64_t kNetBindTcp = 1ull << 0, kNetConnectTcp = 1ull << 1;
 // LANDLOCK_SCOPE_* (ABI 6).
 inline constexpr uint64_t kScopeAbstractUnix = 1ull << 0, kScopeSignal = 1ull << 1;
 
@@ -37,11 +39,19 @@ struct PathRule {
   uint64_t access;
 };
 
+// ABI 4: TCP bind/connect allowed on a port.
+struct PortRule {
+  uint16_t port;
+  uint64_t access;  // kNetBindTcp | kNetConnectTcp
+};
+
 struct Ruleset {
   int abi = 0;  // 0: not applied
   uint64_t handled = 0;
+  uint64_t handled_net = 0;  // when set: only the ports' rules allow TCP bind/connect
   uint64_t scoped = 0;
   std::vector<PathRule> rules;
+  std::vector<PortRule> ports;
 };
 
 // Clamps the rules' rights to what the ABI handles; drops rules left with nothing.

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "security/capability_names.h"
+#include "spec/landlock_policy.h"
 #include "spec/seccomp_json.h"
 #include "util/fs.h"
 #include "util/parse.h"
@@ -352,8 +353,16 @@ Result<Spec> from_run_flags(const RunFlags& f, const Caller& caller) {
     s.security.seccomp_profile =
         TRY_CTX(resolve_profile(f.seccomp_profile, "profile", target), "--seccomp-profile");
   }
+  if (!f.landlock_policy.empty()) {
+    TRY(parse_landlock_policy(f.landlock_policy, "--landlock-policy"));  // errors now, not later
+    s.security.landlock_policy = f.landlock_policy;
+  }
   s.cgroup_path = "/nucleus/" + s.id;
   TRY(parse_runtime(f, s));
+  if (s.runtime == Runtime::kGvisor && !s.security.landlock_policy.empty())
+    return fail_invalid(
+        "--landlock-policy: Landlock is the host kernel's; gVisor sandboxes "
+        "have their own kernel (use --runtime native)");
   s.network = TRY(parse_network(f, caller));
   if (s.runtime == Runtime::kGvisor && s.network.user_mode)
     return fail_invalid("--network bridge with --runtime gvisor needs root");

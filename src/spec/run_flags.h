@@ -31,6 +31,8 @@ struct RunFlags {
   bool allow_degraded_security = false;
   std::string seccomp_profile;         // the file's contents, read by the CLI (Docker's format)
   std::string seccomp_profile_sha256;  // hex; the CLI checks the contents against it
+  std::string landlock_policy;         // the file's contents (TOML), read by the CLI
+  std::string landlock_policy_sha256;
   std::string runtime = "native", gvisor_platform, trust_level = "trusted";
   std::string network = "none";  // none | host | bridge | a network's name
   bool allow_host_network = false;

@@ -81,6 +81,8 @@ struct Security {
   bool allow_degraded = false;  // run without seccomp/Landlock where the host lacks them
   // --seccomp-profile, resolved to linux.seccomp JSON; empty: nucleus's default allowlist.
   std::string seccomp_profile;
+  // --landlock-policy's TOML (checked when given); empty: nucleus's own rules.
+  std::string landlock_policy;
 };
 
 enum class Runtime { kNative, kGvisor };

@@ -1,12 +1,14 @@
-// libFuzzer target: config.json and seccomp profile files. The input is tried as a whole
-// config.json, as a JSON merge patch on a valid one (so the fuzzer reaches the deep fields), and
-// as a Docker-format profile; every outcome must be a value or one error, never a crash.
+// libFuzzer target: config.json, seccomp profile and Landlock policy files. The input is tried
+// as a whole config.json, as a JSON merge patch on a valid one (so the fuzzer reaches the deep
+// fields), as a Docker-format profile and as a TOML policy; every outcome must be a value or one
+// error, never a crash.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "spec/landlock_policy.h"
 #include "spec/oci_config.h"
 #include "spec/seccomp_json.h"
 
@@ -15,6 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view s(reinterpret_cast<const char*>(data), size);
   (void)nucleus::spec::from_oci_config(s, "/bundle", "fuzz");
   (void)nucleus::spec::resolve_profile(s, "profile", {{"CAP_SYS_ADMIN"}, "amd64", "6.18.0"});
+  (void)nucleus::spec::parse_landlock_policy(s, "--landlock-policy");
   json patch = json::parse(s, nullptr, false);
   if (patch.is_discarded()) return 0;
   json config = {{"ociVersion", "1.2.0"},
