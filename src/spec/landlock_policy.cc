@@ -62,15 +62,27 @@ const std::map<std::string, uint64_t>& fs_rights() {
   return k;
 }
 
-Result<> read_paths(const toml::table& top, const std::string& where, LandlockPolicy& out) {
-  const toml::node* n = top.get("paths");
-  if (n == nullptr) return {};
+// The [[key]] tables (none when key is absent), each with only the keys named.
+Result<std::vector<const toml::table*>> tables(const toml::table& top, const char* key,
+                                               const std::set<std::string>& keys,
+                                               const std::string& where) {
+  std::vector<const toml::table*> out;
+  const toml::node* n = top.get(key);
+  if (n == nullptr) return out;
   const toml::array* a = n->as_array();
   if (a == nullptr || !a->is_array_of_tables())
-    return fail_invalid("{}: {}: paths wants [[paths]] tables", where, at(*n));
+    return fail_invalid("{}: {}: {} wants [[{}]] tables", where, at(*n), key, key);
   for (const auto& e : *a) {
-    const toml::table& t = *e.as_table();
-    TRY(known_keys(t, {"path", "access"}, where));
+    TRY(known_keys(*e.as_table(), keys, where));
+    out.push_back(e.as_table());
+  }
+  return out;
+}
+
+Result<> read_paths(const toml::table& top, const std::string& where, LandlockPolicy& out) {
+  for (const toml::table* tp : TRY(tables(top, "paths", {"path", "access"}, where))) {
+    const toml::table& t = *tp;
+    const toml::node& e = t;
     auto path = t["path"].value<std::string>();
     if (!path) return fail_invalid("{}: {}: [[paths]] needs path = \"/...\"", where, at(e));
     auto clean = fs::normalize_abs(*path);
@@ -84,17 +96,12 @@ Result<> read_paths(const toml::table& top, const std::string& where, LandlockPo
 }
 
 Result<> read_ports(const toml::table& top, const std::string& where, LandlockPolicy& out) {
-  const toml::node* n = top.get("ports");
-  if (n == nullptr) return {};
-  const toml::array* a = n->as_array();
-  if (a == nullptr || !a->is_array_of_tables())
-    return fail_invalid("{}: {}: ports wants [[ports]] tables", where, at(*n));
+  if (top.get("ports") != nullptr) out.tcp = true;
   static const std::map<std::string, uint64_t> kNet = {{"bind", ll::kNetBindTcp},
                                                        {"connect", ll::kNetConnectTcp}};
-  out.tcp = true;
-  for (const auto& e : *a) {
-    const toml::table& t = *e.as_table();
-    TRY(known_keys(t, {"port", "access"}, where));
+  for (const toml::table* tp : TRY(tables(top, "ports", {"port", "access"}, where))) {
+    const toml::table& t = *tp;
+    const toml::node& e = t;
     auto port = t["port"].value<int64_t>();
     if (!port || *port < 0 || *port > 65535)
       return fail_invalid("{}: {}: [[ports]] needs port = 0..65535", where, at(e));
