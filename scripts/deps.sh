@@ -5,7 +5,7 @@ set -euo pipefail
 
 BUILD=(cmake ninja-build g++ pkg-config libexpected-dev libfmt-dev libcli11-dev
        nlohmann-json3-dev libgtest-dev libgmock-dev libc6-dev
-       libnftables-dev libtomlplusplus-dev)
+       libnftables-dev)
 RUNTIME=(util-linux iproute2 ca-certificates slirp4netns)
 TEST=(busybox-static python3 git gcc qemu-system-x86 cpio xz-utils clang libclang-rt-14-dev runsc
       nftables podman conmon containerd docker.io procps)

@@ -1,40 +1,42 @@
 #include "spec/landlock_policy.h"
 
-#include <toml++/toml.h>
 #include <map>
 #include <set>
 
 #include "util/fs.h"
+#include "util/toml_subset.h"
 
 namespace nucleus::spec {
 namespace {
 
 namespace ll = security::landlock;
+using toml::Value;
 
-std::string at(const toml::node& n) {
-  return fmt::format("line {}", n.source().begin.line);
-}
-
-Result<> known_keys(const toml::table& t, const std::set<std::string>& keys,
+Result<> known_keys(const toml::Table& t, const std::set<std::string>& keys,
                     const std::string& where) {
-  for (auto&& [k, v] : t)
-    if (!keys.count(std::string(k.str())))
-      return fail_invalid("{}: {}: unknown key '{}'", where, at(v), k.str());
+  for (const auto& [k, v] : t.keys)
+    if (!keys.count(k)) return fail_invalid("{}: line {}: unknown key '{}'", where, v.line, k);
   return {};
 }
 
+const Value* get(const toml::Table& t, const char* key) {
+  auto it = t.keys.find(key);
+  return it == t.keys.end() ? nullptr : &it->second;
+}
+
 // An array of strings, each looked up in names; their masks or'ed.
-Result<uint64_t> flags(const toml::node* n, const std::map<std::string, uint64_t>& names,
+Result<uint64_t> flags(const Value* v, const std::map<std::string, uint64_t>& names,
                        const char* key, const std::string& where) {
-  if (n == nullptr) return uint64_t{0};
-  const toml::array* a = n->as_array();
-  if (a == nullptr) return fail_invalid("{}: {}: {} wants an array of strings", where, at(*n), key);
+  if (v == nullptr) return uint64_t{0};
+  if (v->kind != Value::Kind::kArray)
+    return fail_invalid("{}: line {}: {} wants an array of strings", where, v->line, key);
   uint64_t out = 0;
-  for (const auto& e : *a) {
-    auto s = e.value<std::string>();
-    if (!s) return fail_invalid("{}: {}: {} wants an array of strings", where, at(e), key);
-    auto it = names.find(*s);
-    if (it == names.end()) return fail_invalid("{}: {}: unknown {} '{}'", where, at(e), key, *s);
+  for (const auto& e : v->items) {
+    if (e.kind != Value::Kind::kString)
+      return fail_invalid("{}: line {}: {} wants an array of strings", where, e.line, key);
+    auto it = names.find(e.string);
+    if (it == names.end())
+      return fail_invalid("{}: line {}: unknown {} '{}'", where, e.line, key, e.string);
     out |= it->second;
   }
   return out;
@@ -62,53 +64,49 @@ const std::map<std::string, uint64_t>& fs_rights() {
   return k;
 }
 
-// The [[key]] tables (none when key is absent), each with only the keys named.
-Result<std::vector<const toml::table*>> tables(const toml::table& top, const char* key,
+// The [[key]] tables (none when absent), each with only the keys named.
+Result<std::vector<const toml::Table*>> tables(const toml::Document& doc, const char* key,
                                                const std::set<std::string>& keys,
                                                const std::string& where) {
-  std::vector<const toml::table*> out;
-  const toml::node* n = top.get(key);
-  if (n == nullptr) return out;
-  const toml::array* a = n->as_array();
-  if (a == nullptr || !a->is_array_of_tables())
-    return fail_invalid("{}: {}: {} wants [[{}]] tables", where, at(*n), key, key);
-  for (const auto& e : *a) {
-    TRY(known_keys(*e.as_table(), keys, where));
-    out.push_back(e.as_table());
+  std::vector<const toml::Table*> out;
+  auto it = doc.arrays.find(key);
+  if (it == doc.arrays.end()) return out;
+  for (const auto& t : it->second) {
+    TRY(known_keys(t, keys, where));
+    out.push_back(&t);
   }
   return out;
 }
 
-Result<> read_paths(const toml::table& top, const std::string& where, LandlockPolicy& out) {
-  for (const toml::table* tp : TRY(tables(top, "paths", {"path", "access"}, where))) {
-    const toml::table& t = *tp;
-    const toml::node& e = t;
-    auto path = t["path"].value<std::string>();
-    if (!path) return fail_invalid("{}: {}: [[paths]] needs path = \"/...\"", where, at(e));
-    auto clean = fs::normalize_abs(*path);
-    if (!clean) return fail_invalid("{}: {}: {}", where, at(e), clean.error().message);
-    uint64_t access = TRY(flags(t.get("access"), fs_rights(), "access", where));
+Result<> read_paths(const toml::Document& doc, const std::string& where, LandlockPolicy& out) {
+  for (const toml::Table* t : TRY(tables(doc, "paths", {"path", "access"}, where))) {
+    const Value* path = get(*t, "path");
+    if (path == nullptr || path->kind != Value::Kind::kString)
+      return fail_invalid("{}: line {}: [[paths]] needs path = \"/...\"", where, t->line);
+    auto clean = fs::normalize_abs(path->string);
+    if (!clean) return fail_invalid("{}: line {}: {}", where, t->line, clean.error().message);
+    uint64_t access = TRY(flags(get(*t, "access"), fs_rights(), "access", where));
     if (access == 0)
-      return fail_invalid("{}: {}: [[paths]] {} grants nothing", where, at(e), *clean);
+      return fail_invalid("{}: line {}: [[paths]] {} grants nothing", where, t->line, *clean);
     out.paths.push_back({*clean, access});
   }
   return {};
 }
 
-Result<> read_ports(const toml::table& top, const std::string& where, LandlockPolicy& out) {
-  if (top.get("ports") != nullptr) out.tcp = true;
+Result<> read_ports(const toml::Document& doc, const std::string& where, LandlockPolicy& out) {
+  if (doc.arrays.count("ports")) out.tcp = true;
   static const std::map<std::string, uint64_t> kNet = {{"bind", ll::kNetBindTcp},
                                                        {"connect", ll::kNetConnectTcp}};
-  for (const toml::table* tp : TRY(tables(top, "ports", {"port", "access"}, where))) {
-    const toml::table& t = *tp;
-    const toml::node& e = t;
-    auto port = t["port"].value<int64_t>();
-    if (!port || *port < 0 || *port > 65535)
-      return fail_invalid("{}: {}: [[ports]] needs port = 0..65535", where, at(e));
-    uint64_t access = TRY(flags(t.get("access"), kNet, "access", where));
+  for (const toml::Table* t : TRY(tables(doc, "ports", {"port", "access"}, where))) {
+    const Value* port = get(*t, "port");
+    if (port == nullptr || port->kind != Value::Kind::kInt || port->integer < 0 ||
+        port->integer > 65535)
+      return fail_invalid("{}: line {}: [[ports]] needs port = 0..65535", where, t->line);
+    uint64_t access = TRY(flags(get(*t, "access"), kNet, "access", where));
     if (access == 0)
-      return fail_invalid("{}: {}: [[ports]] {} grants nothing", where, at(e), *port);
-    out.ports.push_back({static_cast<uint16_t>(*port), access});
+      return fail_invalid("{}: line {}: [[ports]] {} grants nothing", where, t->line,
+                          port->integer);
+    out.ports.push_back({static_cast<uint16_t>(port->integer), access});
   }
   return {};
 }
@@ -116,35 +114,34 @@ Result<> read_ports(const toml::table& top, const std::string& where, LandlockPo
 }  // namespace
 
 Result<LandlockPolicy> parse_landlock_policy(std::string_view text, const std::string& where) {
-  toml::table top;
-  try {
-    top = toml::parse(text);
-  } catch (const toml::parse_error& e) {
-    return fail_invalid("{}: line {}: {}", where, e.source().begin.line, e.description());
-  }
-  TRY(known_keys(top, {"abi", "defaults", "scopes", "tcp", "paths", "ports"}, where));
+  auto doc = toml::parse(text);
+  if (!doc) return fail_invalid("{}: {}", where, doc.error().message);
+  for (const auto& [name, list] : doc->arrays)
+    if (name != "paths" && name != "ports")
+      return fail_invalid("{}: line {}: unknown table [[{}]]", where, list.front().line, name);
+  const toml::Table& top = doc->top;
+  TRY(known_keys(top, {"abi", "defaults", "scopes", "tcp"}, where));
   LandlockPolicy out;
-  if (const toml::node* n = top.get("abi")) {
-    auto abi = n->value<int64_t>();
-    if (!abi || *abi < 1 || *abi > 99)
-      return fail_invalid("{}: {}: abi wants a number from 1", where, at(*n));
-    out.min_abi = static_cast<int>(*abi);
+  if (const Value* v = get(top, "abi")) {
+    if (v->kind != Value::Kind::kInt || v->integer < 1 || v->integer > 99)
+      return fail_invalid("{}: line {}: abi wants a number from 1", where, v->line);
+    out.min_abi = static_cast<int>(v->integer);
   }
-  if (const toml::node* n = top.get("defaults")) {
-    auto d = n->value<bool>();
-    if (!d) return fail_invalid("{}: {}: defaults wants true or false", where, at(*n));
-    out.defaults = *d;
+  if (const Value* v = get(top, "defaults")) {
+    if (v->kind != Value::Kind::kBool)
+      return fail_invalid("{}: line {}: defaults wants true or false", where, v->line);
+    out.defaults = v->boolean;
   }
   static const std::map<std::string, uint64_t> kScopes = {{"abstract-unix", ll::kScopeAbstractUnix},
                                                           {"signal", ll::kScopeSignal}};
-  out.scopes = TRY(flags(top.get("scopes"), kScopes, "scope", where));
-  if (const toml::node* n = top.get("tcp")) {
-    if (n->value<std::string>() != "deny")
-      return fail_invalid("{}: {}: tcp wants \"deny\"", where, at(*n));
+  out.scopes = TRY(flags(get(top, "scopes"), kScopes, "scope", where));
+  if (const Value* v = get(top, "tcp")) {
+    if (v->kind != Value::Kind::kString || v->string != "deny")
+      return fail_invalid("{}: line {}: tcp wants \"deny\"", where, v->line);
     out.tcp = true;
   }
-  TRY(read_paths(top, where, out));
-  TRY(read_ports(top, where, out));
+  TRY(read_paths(*doc, where, out));
+  TRY(read_ports(*doc, where, out));
   if (!out.defaults && out.paths.empty())
     return fail_invalid("{}: no [[paths]] and not defaults = true: nothing could run", where);
   return out;

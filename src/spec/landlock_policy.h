@@ -1,4 +1,5 @@
-// --landlock-policy FILE: Landlock rules in TOML, instead of (or on top of) nucleus's own.
+// --landlock-policy FILE: Landlock rules in TOML (util/toml_subset.h), instead of (or on top
+// of) nucleus's own.
 //
 //   abi = 4                          the lowest Landlock ABI this policy accepts (default 1)
 //   defaults = true                  start from nucleus's rules for the sandbox (default false)
