@@ -44,20 +44,23 @@ k = 2
 }
 
 TEST(TomlSubset, MistakesNameTheLine) {
-  EXPECT_EQ(error_of("a = 1\na = 2\n"), "line 2: a is given twice");
-  EXPECT_EQ(error_of("a = \"open\n"), "line 1: unterminated string");
-  EXPECT_EQ(error_of("a = \"\\x\"\n"), "line 1: unsupported escape \\x");
-  EXPECT_EQ(error_of("a = [1, 2\n"), "line 2: expected , or ] in the array");
-  EXPECT_EQ(error_of("a = 1 b = 2\n"), "line 1: expected the end of the line");
-  EXPECT_EQ(error_of("a = truely\n"), "line 1: unexpected 'l' after the value");
-  EXPECT_EQ(error_of("= 1\n"), "line 1: expected a key");
-  EXPECT_EQ(error_of("a 1\n"), "line 1: expected = after a");
-  EXPECT_EQ(error_of("a = 99999999999999999999\n"), "line 1: the number is too large");
-  EXPECT_EQ(error_of("[[t\n"), "line 1: expected ]] after [[t");
-  EXPECT_EQ(error_of("t = 1\n[[t]]\n"), "line 2: t is already a key");
-  EXPECT_EQ(error_of("[t]\n"), "line 1: [table] is not supported here; use [[name]] array tables");
-  EXPECT_EQ(error_of("a = 'single'\n"), "line 1: expected a value");
-  EXPECT_EQ(error_of(std::string("a = 1\x01", 6)), "a control character (0x01) in the file");
+  const std::pair<std::string, std::string> cases[] = {
+      {"a = 1\na = 2\n", "line 2: a is given twice"},
+      {"a = \"open\n", "line 1: unterminated string"},
+      {"a = \"\\x\"\n", "line 1: unsupported escape \\x"},
+      {"a = [1, 2\n", "line 2: expected , or ] in the array"},
+      {"a = 1 b = 2\n", "line 1: expected the end of the line"},
+      {"a = truely\n", "line 1: unexpected 'l' after the value"},
+      {"= 1\n", "line 1: expected a key"},
+      {"a 1\n", "line 1: expected = after a"},
+      {"a = 99999999999999999999\n", "line 1: the number is too large"},
+      {"[[t\n", "line 1: expected ]] after [[t"},
+      {"t = 1\n[[t]]\n", "line 2: t is already a key"},
+      {"[t]\n", "line 1: [table] is not supported here; use [[name]] array tables"},
+      {"a = 'single'\n", "line 1: expected a value"},
+      {std::string("a = 1\x01", 6), "a control character (0x01) in the file"},
+  };
+  for (const auto& [text, error] : cases) EXPECT_EQ(error_of(text), error) << text;
 }
 
 }  // namespace
