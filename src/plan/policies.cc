@@ -18,22 +18,17 @@ constexpr std::array<std::string_view, 6> kSpecial = {"/proc", "/dev",     "/sys
 
 // Top-level entries that hold programs: the host's system dirs for the agent root, every
 // ordinary top-level directory and regular file (an image's /entrypoint.sh) of a given rootfs.
-struct ProgramPath {
-  std::string path;
-  bool dir = true;
-};
-
-std::vector<ProgramPath> program_paths(const spec::Spec& s) {
-  if (s.rootfs.empty())
-    return {{"/usr"}, {"/bin"}, {"/sbin"}, {"/lib"}, {"/lib32"}, {"/lib64"}, {"/libx32"}};
-  std::vector<ProgramPath> out;
+// (A rule on a file keeps only its file rights: landlock::child_apply trims them.)
+std::vector<std::string> program_paths(const spec::Spec& s) {
+  if (s.rootfs.empty()) return {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"};
+  std::vector<std::string> out;
   DIR* d = ::opendir(s.rootfs.c_str());
   if (d == nullptr) return out;
   while (dirent* e = ::readdir(d)) {
     std::string name = std::string("/") + e->d_name;
     if ((e->d_type != DT_DIR && e->d_type != DT_REG) || name == "/." || name == "/..") continue;
     if (std::find(kSpecial.begin(), kSpecial.end(), name) != kSpecial.end()) continue;
-    out.push_back({name, e->d_type == DT_DIR});
+    out.push_back(name);
   }
   ::closedir(d);
   return out;
@@ -53,14 +48,10 @@ std::vector<ll::PathRule> landlock_rules(const spec::Spec& s) {
   // A writable rootfs (--rootfs-rw) is writable everywhere, executable only in its own dirs.
   bool rw_root = !s.rootfs.empty() && !s.rootfs_readonly;
   r.push_back({"/", rw_root ? ll::kReadWrite : ll::kReadDir});
-  for (auto& p : program_paths(s)) {
+  for (auto& d : program_paths(s)) {
     // Execute is inherited down the tree: a directory holding a volume gets read only, so the
-    // volume stays non-executable. A file's rule holds only file rights.
-    if (!p.dir)
-      r.push_back(
-          {p.path, ll::kReadFile | ll::kExecute | (rw_root ? ll::kWriteFile | ll::kTruncate : 0)});
-    else
-      r.push_back({p.path, holds_mount(s, p.path) ? ll::kRead : ll::kReadExec});
+    // volume stays non-executable. (Writes on a --rootfs-rw come from the rule on /.)
+    r.push_back({d, holds_mount(s, d) ? ll::kRead : ll::kReadExec});
   }
   r.push_back({"/etc", rw_root ? ll::kReadWrite : ll::kRead});
   r.push_back({"/proc", ll::kRead});
