@@ -293,6 +293,24 @@ HostState HostState::capture() {
   return s;
 }
 
+void expect_refused(const std::vector<std::string>& args, const std::string& needle,
+                    const RunOptions& opts) {
+  RunResult r = run(args, opts);
+  std::string what = ::testing::PrintToString(args) + ": " + r.err;
+  EXPECT_EQ(r.code, 125) << what;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << needle << " in " << what;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << what;
+  EXPECT_EQ(r.err.rfind("nucleus: ", 0), 0u) << what;
+}
+
+void expect_run_refused(const std::vector<std::string>& flags, const std::string& needle,
+                        const RunOptions& opts) {
+  std::vector<std::string> args = {"run"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  args.insert(args.end(), {"--", "true"});
+  expect_refused(args, needle, opts);
+}
+
 void IntegrationTest::SetUp() {
   if (!is_root()) GTEST_SKIP() << "integration tests need root";
   // Detached monitors outlive the nucleus that forked them: as subreaper the test adopts them,

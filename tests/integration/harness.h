@@ -38,6 +38,14 @@ RunResult run_to_files(const std::vector<std::string>& args, const std::string& 
 // Starts nucleus in the background (stdio on /dev/null); returns its pid.
 pid_t spawn(const std::vector<std::string>& args);
 
+// Runs nucleus with args and expects the refusal of bad input: exit 125 and exactly one line on
+// stderr, "nucleus: ..." containing needle.
+void expect_refused(const std::vector<std::string>& args, const std::string& needle,
+                    const RunOptions& opts = {});
+// The same for `nucleus run <flags> -- true`.
+void expect_run_refused(const std::vector<std::string>& flags, const std::string& needle,
+                        const RunOptions& opts = {});
+
 // A directory holding the probe, for --context DIR --context-mode bind.
 const std::string& probe_dir();
 // Runs `nucleus run <flags> -- /context/probe <checks>` and parses the probe's JSON.

@@ -83,15 +83,7 @@ TEST_F(LandlockPolicyRun, BadPoliciesAreRefused) {
       {{"--runtime", "gvisor", "--landlock-policy", good},
        "gVisor sandboxes have their own kernel"},
   };
-  for (const auto& c : cases) {
-    std::vector<std::string> args = {"run"};
-    args.insert(args.end(), c.flags.begin(), c.flags.end());
-    args.insert(args.end(), {"--", "true"});
-    RunResult r = run(args);
-    EXPECT_EQ(r.code, 125) << c.needle;
-    EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.needle << ": " << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  }
+  for (const auto& c : cases) expect_run_refused(c.flags, c.needle);
   // The right hash runs it.
   RunResult ok =
       run({"run", "--landlock-policy", good, "--landlock-policy-sha256", hex, "--", "true"});

@@ -90,10 +90,7 @@ TEST_F(Network, NamedNetworksSideBySide) {
            {{"network", "create", "bad/name"}, "invalid network name"},
            {{"network", "rm", "nosuch"}, "no network named"},
            {{"run", "--network", "nosuch", "--", "true"}, "no network named 'nosuch'"}}) {
-    RunResult r = run(bad.args);
-    EXPECT_EQ(r.code, 125) << bad.says;
-    EXPECT_NE(r.err.find(bad.says), std::string::npos) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    expect_refused(bad.args, bad.says);
   }
   EXPECT_EQ(nlohmann::json::parse(run({"network", "ls", "--format", "json"}).out).size(), 2u);
   EXPECT_NE(access("/run/nucleus/networks/nosuch", F_OK), 0);  // not even a lock file
@@ -149,14 +146,8 @@ TEST_F(Network, ResolvConfHostsAndHostMode) {
                                                                {"--add-host", "db"},
                                                                {"--add-host", "db:300.1.2.3"},
                                                                {"--network", "host"},
-                                                               {"--network", "a/b"}}) {
-    std::vector<std::string> args{"run"};
-    args.insert(args.end(), bad.begin(), bad.end());
-    args.insert(args.end(), {"--", "true"});
-    RunResult b = run(args);
-    EXPECT_EQ(b.code, 125) << bad[0];
-    EXPECT_EQ(std::count(b.err.begin(), b.err.end(), '\n'), 1) << b.err;
-  }
+                                                               {"--network", "a/b"}})
+    expect_run_refused(bad, bad[0]);
   // Host mode, only when asked for explicitly: the fake host's own links are visible.
   auto j = probe({"--network", "host", "--allow-host-network"}, {});
   std::string dev = j["net_dev"];
@@ -196,14 +187,8 @@ TEST_F(Network, EgressAllowsExactlyWhatIsListed) {
            {"--network", "bridge", "--egress-allow", "203.0.113.0/24:0"},
            {"--network", "bridge", "--egress-allow", "203.0.113.0/24:70000"},
            {"--network", "bridge", "--egress-allow", "203.0.113.1/24"},
-           {"--network", "bridge", "--egress-allow", "example.com"}}) {
-    std::vector<std::string> args{"run"};
-    args.insert(args.end(), bad.begin(), bad.end());
-    args.insert(args.end(), {"--", "true"});
-    RunResult b = run(args);
-    EXPECT_EQ(b.code, 125) << bad.back();
-    EXPECT_EQ(std::count(b.err.begin(), b.err.end(), '\n'), 1) << b.err;
-  }
+           {"--network", "bridge", "--egress-allow", "example.com"}})
+    expect_run_refused(bad, "--egress-allow");
   EXPECT_EQ(slurp_file("/run/nucleus/networks/bridge/leases.json"), "{}\n");
   EXPECT_EQ(run({"network", "rm", "bridge"}).code, 0);
   expect_clean_host();
