@@ -164,9 +164,20 @@ Result<> create(const MountOp& op, int rootfd, int ctxfd, int ctx_src) {
   }
 }
 
+std::vector<std::string> cap_names(const std::vector<int>& caps) {
+  std::vector<std::string> out;
+  for (int c : caps) out.push_back(fmt::format("CAP_{}", security::capability_name(c)));
+  return out;
+}
+
 json capabilities(const spec::Process& p) {
-  std::vector<std::string> caps;
-  for (int c : p.cap_keep) caps.push_back(fmt::format("CAP_{}", security::capability_name(c)));
+  if (p.cap_sets)
+    return {{"bounding", cap_names(p.caps.bounding)},
+            {"effective", cap_names(p.caps.effective)},
+            {"permitted", cap_names(p.caps.permitted)},
+            {"inheritable", cap_names(p.caps.inheritable)},
+            {"ambient", cap_names(p.caps.ambient)}};
+  auto caps = cap_names(p.cap_keep);
   json out = {{"bounding", caps}, {"effective", caps}, {"permitted", caps}};
   if (p.user.uid != 0) out["ambient"] = caps;
   return out;

@@ -106,6 +106,10 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
                  "Landlock rules in TOML (paths, TCP ports, scopes) instead of nucleus's own");
   app.add_option("--landlock-policy-sha256", f.landlock_policy_sha256,
                  "The policy file's SHA-256 (hex): checked before it is parsed");
+  app.add_option("--caps-policy", f.caps_policy,
+                 "Capabilities to keep, per set, in TOML (instead of --cap-add)");
+  app.add_option("--caps-policy-sha256", f.caps_policy_sha256,
+                 "The policy file's SHA-256 (hex): checked before it is parsed");
   app.add_option("--runtime", f.runtime, "native (default) or gvisor (runsc: a second kernel)");
   app.add_option("--gvisor-platform", f.gvisor_platform,
                  "systrap, ptrace or kvm (default: the best that works here, probed once)");
@@ -169,7 +173,8 @@ int run(int argc, char** argv) {
   }
   for (auto [file, sha, option] :
        {std::tuple{&f.seccomp_profile, &f.seccomp_profile_sha256, "--seccomp-profile"},
-        std::tuple{&f.landlock_policy, &f.landlock_policy_sha256, "--landlock-policy"}}) {
+        std::tuple{&f.landlock_policy, &f.landlock_policy_sha256, "--landlock-policy"},
+        std::tuple{&f.caps_policy, &f.caps_policy_sha256, "--caps-policy"}}) {
     if (auto read = read_policy_file(*file, *sha, option); !read) return report(read.error());
   }
   auto detach = detach_options(life);

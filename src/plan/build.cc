@@ -85,6 +85,16 @@ Result<> add_landlock_policy(const spec::Spec& s, const Host& host, Plan& p) {
   return {};
 }
 
+// A bit per capability; one this kernel does not know is refused (a policy asked for it).
+Result<uint64_t> kernel_mask(const std::vector<int>& caps, int last_cap) {
+  uint64_t m = 0;
+  for (int c : caps) {
+    if (c > last_cap) return fail_invalid("capability {} is unknown to this kernel", c);
+    m |= 1ull << c;
+  }
+  return m;
+}
+
 Result<> add_policies(const spec::Spec& s, const Host& host, Plan& p) {
   if (s.security.landlock && !s.security.landlock_policy.empty()) {
     TRY(add_landlock_policy(s, host, p));
@@ -111,9 +121,15 @@ Result<> add_policies(const spec::Spec& s, const Host& host, Plan& p) {
     }
   }
   p.last_cap = host.last_cap;
-  for (int c : s.process.cap_keep) {
-    if (c > host.last_cap) return fail_invalid("capability {} is unknown to this kernel", c);
-    p.cap_keep |= 1ull << c;
+  const spec::Process& proc = s.process;
+  p.cap_keep = TRY(kernel_mask(proc.cap_keep, host.last_cap));
+  if (proc.cap_sets) {
+    p.cap_sets = true;
+    p.cap_bounding = TRY(kernel_mask(proc.caps.bounding, host.last_cap));
+    p.cap_effective = TRY(kernel_mask(proc.caps.effective, host.last_cap));
+    p.cap_permitted = TRY(kernel_mask(proc.caps.permitted, host.last_cap));
+    p.cap_inheritable = TRY(kernel_mask(proc.caps.inheritable, host.last_cap));
+    p.cap_ambient = TRY(kernel_mask(proc.caps.ambient, host.last_cap));
   }
   p.no_new_privs = s.process.no_new_privileges;
   return {};

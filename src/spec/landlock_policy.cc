@@ -12,31 +12,17 @@ namespace {
 namespace ll = security::landlock;
 using toml::Value;
 
-Result<> known_keys(const toml::Table& t, const std::set<std::string>& keys,
-                    const std::string& where) {
-  for (const auto& [k, v] : t.keys)
-    if (!keys.count(k)) return fail_invalid("{}: line {}: unknown key '{}'", where, v.line, k);
-  return {};
-}
-
-const Value* get(const toml::Table& t, const char* key) {
-  auto it = t.keys.find(key);
-  return it == t.keys.end() ? nullptr : &it->second;
-}
+using toml::find;
+using toml::known_keys;
 
 // An array of strings, each looked up in names; their masks or'ed.
 Result<uint64_t> flags(const Value* v, const std::map<std::string, uint64_t>& names,
                        const char* key, const std::string& where) {
-  if (v == nullptr) return uint64_t{0};
-  if (v->kind != Value::Kind::kArray)
-    return fail_invalid("{}: line {}: {} wants an array of strings", where, v->line, key);
   uint64_t out = 0;
-  for (const auto& e : v->items) {
-    if (e.kind != Value::Kind::kString)
-      return fail_invalid("{}: line {}: {} wants an array of strings", where, e.line, key);
-    auto it = names.find(e.string);
+  for (const Value* e : TRY(toml::strings(v, key, where))) {
+    auto it = names.find(e->string);
     if (it == names.end())
-      return fail_invalid("{}: line {}: unknown {} '{}'", where, e.line, key, e.string);
+      return fail_invalid("{}: line {}: unknown {} '{}'", where, e->line, key, e->string);
     out |= it->second;
   }
   return out;
@@ -80,12 +66,12 @@ Result<std::vector<const toml::Table*>> tables(const toml::Document& doc, const 
 
 Result<> read_paths(const toml::Document& doc, const std::string& where, LandlockPolicy& out) {
   for (const toml::Table* t : TRY(tables(doc, "paths", {"path", "access"}, where))) {
-    const Value* path = get(*t, "path");
+    const Value* path = find(*t, "path");
     if (path == nullptr || path->kind != Value::Kind::kString)
       return fail_invalid("{}: line {}: [[paths]] needs path = \"/...\"", where, t->line);
     auto clean = fs::normalize_abs(path->string);
     if (!clean) return fail_invalid("{}: line {}: {}", where, t->line, clean.error().message);
-    uint64_t access = TRY(flags(get(*t, "access"), fs_rights(), "access", where));
+    uint64_t access = TRY(flags(find(*t, "access"), fs_rights(), "access", where));
     if (access == 0)
       return fail_invalid("{}: line {}: [[paths]] {} grants nothing", where, t->line, *clean);
     out.paths.push_back({*clean, access});
@@ -98,11 +84,11 @@ Result<> read_ports(const toml::Document& doc, const std::string& where, Landloc
   static const std::map<std::string, uint64_t> kNet = {{"bind", ll::kNetBindTcp},
                                                        {"connect", ll::kNetConnectTcp}};
   for (const toml::Table* t : TRY(tables(doc, "ports", {"port", "access"}, where))) {
-    const Value* port = get(*t, "port");
+    const Value* port = find(*t, "port");
     if (port == nullptr || port->kind != Value::Kind::kInt || port->integer < 0 ||
         port->integer > 65535)
       return fail_invalid("{}: line {}: [[ports]] needs port = 0..65535", where, t->line);
-    uint64_t access = TRY(flags(get(*t, "access"), kNet, "access", where));
+    uint64_t access = TRY(flags(find(*t, "access"), kNet, "access", where));
     if (access == 0)
       return fail_invalid("{}: line {}: [[ports]] {} grants nothing", where, t->line,
                           port->integer);
@@ -122,20 +108,20 @@ Result<LandlockPolicy> parse_landlock_policy(std::string_view text, const std::s
   const toml::Table& top = doc->top;
   TRY(known_keys(top, {"abi", "defaults", "scopes", "tcp"}, where));
   LandlockPolicy out;
-  if (const Value* v = get(top, "abi")) {
+  if (const Value* v = find(top, "abi")) {
     if (v->kind != Value::Kind::kInt || v->integer < 1 || v->integer > 99)
       return fail_invalid("{}: line {}: abi wants a number from 1", where, v->line);
     out.min_abi = static_cast<int>(v->integer);
   }
-  if (const Value* v = get(top, "defaults")) {
+  if (const Value* v = find(top, "defaults")) {
     if (v->kind != Value::Kind::kBool)
       return fail_invalid("{}: line {}: defaults wants true or false", where, v->line);
     out.defaults = v->boolean;
   }
   static const std::map<std::string, uint64_t> kScopes = {{"abstract-unix", ll::kScopeAbstractUnix},
                                                           {"signal", ll::kScopeSignal}};
-  out.scopes = TRY(flags(get(top, "scopes"), kScopes, "scope", where));
-  if (const Value* v = get(top, "tcp")) {
+  out.scopes = TRY(flags(find(top, "scopes"), kScopes, "scope", where));
+  if (const Value* v = find(top, "tcp")) {
     if (v->kind != Value::Kind::kString || v->string != "deny")
       return fail_invalid("{}: line {}: tcp wants \"deny\"", where, v->line);
     out.tcp = true;

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "security/capability_names.h"
+#include "spec/caps_policy.h"
 #include "spec/landlock_policy.h"
 #include "spec/seccomp_json.h"
 #include "util/fs.h"
@@ -220,6 +221,13 @@ Result<> parse_process(const RunFlags& f, const Caller& caller, Spec& s) {
     if (std::find(p.cap_keep.begin(), p.cap_keep.end(), *cap) == p.cap_keep.end())
       p.cap_keep.push_back(*cap);
   }
+  if (!f.caps_policy.empty()) {
+    if (!f.cap_add.empty()) return fail_invalid("--caps-policy and --cap-add: give one of them");
+    auto policy = TRY(parse_caps_policy(f.caps_policy, "--caps-policy"));
+    p.cap_keep = std::move(policy.keep);
+    p.cap_sets = policy.sets;
+    p.caps = std::move(policy.caps);
+  }
   return {};
 }
 
@@ -348,7 +356,8 @@ Result<Spec> from_run_flags(const RunFlags& f, const Caller& caller) {
   s.security.allow_degraded = f.allow_degraded_security;
   if (!f.seccomp_profile.empty()) {
     ProfileTarget target{{}, "amd64", caller.kernel_release};
-    for (int cap : s.process.cap_keep)
+    // A profile's capability conditions go by what the workload can hold after execve.
+    for (int cap : s.process.cap_sets ? s.process.caps.permitted : s.process.cap_keep)
       target.caps.push_back(fmt::format("CAP_{}", security::capability_name(cap)));
     s.security.seccomp_profile =
         TRY_CTX(resolve_profile(f.seccomp_profile, "profile", target), "--seccomp-profile");

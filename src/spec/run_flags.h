@@ -33,6 +33,8 @@ struct RunFlags {
   std::string seccomp_profile_sha256;  // hex; the CLI checks the contents against it
   std::string landlock_policy;         // the file's contents (TOML), read by the CLI
   std::string landlock_policy_sha256;
+  std::string caps_policy;  // the file's contents (TOML), read by the CLI
+  std::string caps_policy_sha256;
   std::string runtime = "native", gvisor_platform, trust_level = "trusted";
   std::string network = "none";  // none | host | bridge | a network's name
   bool allow_host_network = false;

@@ -27,6 +27,8 @@ struct Process {
   bool terminal = false;      // -t: a pty whose master the monitor relays
   bool open_stdin = false;    // -i: the caller's stdin reaches the workload
   std::vector<int> cap_keep;  // capability numbers kept in every set; empty = none
+  bool cap_sets = false;      // --caps-policy: caps' five sets apply, not cap_keep
+  Capabilities caps;
   bool no_new_privileges = true;
 };
 

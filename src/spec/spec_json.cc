@@ -5,8 +5,10 @@
 namespace nucleus::spec {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(User, uid, gid)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Capabilities, bounding, effective, inheritable,
+                                                permitted, ambient)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Process, args, env, cwd, user, terminal, open_stdin,
-                                                cap_keep, no_new_privileges)
+                                                cap_keep, cap_sets, caps, no_new_privileges)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Volume, source, destination, readonly)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Tmpfs, destination, size)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IoLimit, device, major, minor, rbps, wbps, riops,

@@ -201,4 +201,29 @@ Result<Document> parse(std::string_view text) {
   return Parser(text).document();
 }
 
+Result<> known_keys(const Table& t, const std::set<std::string>& keys, const std::string& where) {
+  for (const auto& [k, v] : t.keys)
+    if (!keys.count(k)) return fail_invalid("{}: line {}: unknown key '{}'", where, v.line, k);
+  return {};
+}
+
+const Value* find(const Table& t, const char* key) {
+  auto it = t.keys.find(key);
+  return it == t.keys.end() ? nullptr : &it->second;
+}
+
+Result<std::vector<const Value*>> strings(const Value* v, const char* key,
+                                          const std::string& where) {
+  std::vector<const Value*> out;
+  if (v == nullptr) return out;
+  if (v->kind != Value::Kind::kArray)
+    return fail_invalid("{}: line {}: {} wants an array of strings", where, v->line, key);
+  for (const auto& e : v->items) {
+    if (e.kind != Value::Kind::kString)
+      return fail_invalid("{}: line {}: {} wants an array of strings", where, e.line, key);
+    out.push_back(&e);
+  }
+  return out;
+}
+
 }  // namespace nucleus::toml

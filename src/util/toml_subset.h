@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,5 +36,12 @@ struct Document {
 };
 
 Result<Document> parse(std::string_view text);
+
+// Reading a parsed file; where prefixes the errors ("--caps-policy: line 3: ...").
+Result<> known_keys(const Table& t, const std::set<std::string>& keys, const std::string& where);
+const Value* find(const Table& t, const char* key);  // nullptr when absent
+// The items of an array of strings (none when v is nullptr).
+Result<std::vector<const Value*>> strings(const Value* v, const char* key,
+                                          const std::string& where);
 
 }  // namespace nucleus::toml

@@ -1,13 +1,14 @@
-// libFuzzer target: config.json, seccomp profile and Landlock policy files. The input is tried
-// as a whole config.json, as a JSON merge patch on a valid one (so the fuzzer reaches the deep
-// fields), as a Docker-format profile and as a TOML policy; every outcome must be a value or one
-// error, never a crash.
+// libFuzzer target: config.json, seccomp profiles, Landlock and capability policy files. The input
+// is tried as a whole config.json, as a JSON merge patch on a valid one (so the fuzzer reaches the
+// deep fields), as a Docker-format profile and as the TOML policies; every outcome must be a value
+// or one error, never a crash.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "spec/caps_policy.h"
 #include "spec/landlock_policy.h"
 #include "spec/oci_config.h"
 #include "spec/seccomp_json.h"
@@ -18,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)nucleus::spec::from_oci_config(s, "/bundle", "fuzz");
   (void)nucleus::spec::resolve_profile(s, "profile", {{"CAP_SYS_ADMIN"}, "amd64", "6.18.0"});
   (void)nucleus::spec::parse_landlock_policy(s, "--landlock-policy");
+  (void)nucleus::spec::parse_caps_policy(s, "--caps-policy");
   json patch = json::parse(s, nullptr, false);
   if (patch.is_discarded()) return 0;
   json config = {{"ociVersion", "1.2.0"},

@@ -1,6 +1,6 @@
 // OCI hooks, exec, pause/resume, update, events, the console socket and device rules.
-#include <signal.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>

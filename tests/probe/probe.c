@@ -293,6 +293,7 @@ int main(int argc, char** argv) {
   json_str("cap_prm", status_field(buf, "CapPrm", field, sizeof field), &first);
   json_str("cap_bnd", status_field(buf, "CapBnd", field, sizeof field), &first);
   json_str("cap_amb", status_field(buf, "CapAmb", field, sizeof field), &first);
+  json_str("cap_inh", status_field(buf, "CapInh", field, sizeof field), &first);
   json_str("no_new_privs", status_field(buf, "NoNewPrivs", field, sizeof field), &first);
   json_str("seccomp", status_field(buf, "Seccomp", field, sizeof field), &first);
   read_file("/proc/net/dev", buf, sizeof buf);

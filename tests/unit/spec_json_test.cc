@@ -29,6 +29,21 @@ Spec sample() {
   return *s;
 }
 
+// --caps-policy's five sets survive the state file (exec and a restart build from it).
+TEST(SpecJson, RoundTripsCapabilitySets) {
+  Spec s = sample();
+  s.process.cap_sets = true;
+  s.process.caps = {{0, 10}, {10}, {10}, {0, 10}, {10}};
+  auto back = spec_from_json(to_json(s));
+  ASSERT_TRUE(back) << back.error().what();
+  EXPECT_TRUE(back->process.cap_sets);
+  EXPECT_EQ(back->process.caps.bounding, s.process.caps.bounding);
+  EXPECT_EQ(back->process.caps.effective, s.process.caps.effective);
+  EXPECT_EQ(back->process.caps.inheritable, s.process.caps.inheritable);
+  EXPECT_EQ(back->process.caps.permitted, s.process.caps.permitted);
+  EXPECT_EQ(back->process.caps.ambient, s.process.caps.ambient);
+}
+
 TEST(SpecJson, RoundTripsEverythingExecAndInspectUse) {
   Spec s = sample();
   auto back = spec_from_json(to_json(s));
@@ -37,6 +52,7 @@ TEST(SpecJson, RoundTripsEverythingExecAndInspectUse) {
   EXPECT_EQ(back->process.args, s.process.args);
   EXPECT_EQ(back->process.env, s.process.env);
   EXPECT_EQ(back->process.cap_keep, s.process.cap_keep);
+  EXPECT_EQ(back->process.cap_sets, s.process.cap_sets);
   EXPECT_EQ(back->process.cwd, s.process.cwd);
   EXPECT_EQ(back->resources.memory, s.resources.memory);
   EXPECT_EQ(back->resources.cpu_quota, s.resources.cpu_quota);
