@@ -36,6 +36,7 @@ constexpr const char* kUsage =
     "  cp SRC CONTAINER:DST | CONTAINER:SRC DST   copy files in or out\n"
     "  gc                                    remove what crashed nucleus processes left\n"
     "  network create|ls|rm                  bridge networks for run --network NAME\n"
+    "  seccomp generate LOG [-o PROFILE]     the allowlist a --seccomp-mode trace run needs\n"
     "  events CONTAINER...                   egress denials of sandboxes, as JSON lines\n"
     "  update --egress-allow-domain NAME... CONTAINER   change a running sandbox's names\n"
     "  checkpoint [--leave-running] -o DIR CONTAINER   save a running sandbox (gVisor)\n"
@@ -150,6 +151,7 @@ int dispatch(const char* verb, int argc, char** argv) {
       {"cp", cp, nullptr},
       {"gc", gc, nullptr},
       {"network", network, nullptr},
+      {"seccomp", seccomp, nullptr},
       {"events", events, oci_events},
       {"update", update, oci_update},
       {"checkpoint", checkpoint, nullptr},

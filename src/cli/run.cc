@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <climits>
 #include <cstdlib>
 
 #include "cli/common.h"
@@ -106,6 +107,10 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
                  "Landlock rules in TOML (paths, TCP ports, scopes) instead of nucleus's own");
   app.add_option("--landlock-policy-sha256", f.landlock_policy_sha256,
                  "The policy file's SHA-256 (hex): checked before it is parsed");
+  app.add_option("--seccomp-mode", f.seccomp_mode,
+                 "enforce (default) or trace: every system call allowed, and counted into "
+                 "--seccomp-log (for nucleus seccomp generate)");
+  app.add_option("--seccomp-log", f.seccomp_log, "Where --seccomp-mode trace writes the calls");
   app.add_option("--caps-policy", f.caps_policy,
                  "Capabilities to keep, per set, in TOML (instead of --cap-add)");
   app.add_option("--caps-policy-sha256", f.caps_policy_sha256,
@@ -176,6 +181,11 @@ int run(int argc, char** argv) {
         std::tuple{&f.landlock_policy, &f.landlock_policy_sha256, "--landlock-policy"},
         std::tuple{&f.caps_policy, &f.caps_policy_sha256, "--caps-policy"}}) {
     if (auto read = read_policy_file(*file, *sha, option); !read) return report(read.error());
+  }
+  if (!f.seccomp_log.empty() && f.seccomp_log[0] != '/') {
+    char cwd[PATH_MAX];
+    if (::getcwd(cwd, sizeof cwd) == nullptr) return report(Error::from_errno(errno, "getcwd"));
+    f.seccomp_log = std::string(cwd) + "/" + f.seccomp_log;
   }
   auto detach = detach_options(life);
   if (!detach) return report(detach.error());

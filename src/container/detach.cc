@@ -14,10 +14,12 @@
 #include "container/logfile.h"
 #include "container/root.h"
 #include "container/start.h"
+#include "container/trace_log.h"
 #include "process/child.h"
 #include "process/monitor.h"
 #include "process/stream_pump.h"
 #include "spec/spec_json.h"
+#include "util/log.h"
 #include "util/memory.h"
 #include "util/scope_exit.h"
 
@@ -172,6 +174,8 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
   Pipes pipes;
   TRY(pipes.open(s.process.open_stdin && !s.process.terminal));
   TRY(process::block_forwarded_signals());
+  TRY(begin_trace_log(s));
+  std::map<int, uint64_t> traced;  // every run's calls, restarts included
 
   for (int quick_failures = 0;;) {
     StartOptions so;
@@ -217,6 +221,8 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     mo.timeout_seconds = s.timeout_seconds;
     mo.on_idle = memory::release_startup_pages;  // an idle monitor keeps only its loop resident
     auto status = process::monitor(*child, mo, &pump);
+    if (auto written = end_trace(s, *child, traced); !written)
+      nucleus::log::error("{}", written.error().what());
     auto restart =
         record_exit(store, s.id, status ? status->code : process::kExitSetupFailed, release);
     if (!restart || !*restart) break;

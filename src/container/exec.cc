@@ -47,6 +47,9 @@ Result<int> exec(const Store& store, const std::string& id, const spec::Process&
   auto s = TRY(load_spec(store, id));
   if (state.gvisor) return backend::gvisor::exec(id, s, process, detach);
   s.process = process;
+  // --seccomp-mode trace follows the container's own command: what is exec'd runs as traced
+  // calls do (every one allowed) but is not counted (no one would serve its listener).
+  if (!s.security.seccomp_trace_log.empty()) s.security.seccomp = false;
   UniqueFd init = TRY(state.init.open());
 
   plan::Plan p;

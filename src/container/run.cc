@@ -8,6 +8,7 @@
 #include "container/root.h"
 #include "container/start.h"
 #include "container/state.h"
+#include "container/trace_log.h"
 #include "process/monitor.h"
 #include "process/pty.h"
 #include "util/log.h"
@@ -27,6 +28,7 @@ Result<int> run(const spec::Spec& s) {
   });
   // Its address is given back once the cgroup, and so every process of the container, is gone.
   auto network = net::Attachment::for_spec(s, state_root());
+  TRY(begin_trace_log(s));
   auto cg = TRY(make_cgroup(s));
   log::debug("{:.2f} ms: cgroup ready", log::elapsed_ms());
   ScopeExit cleanup([&] { destroy_cgroup(cg.get()); });
@@ -54,6 +56,8 @@ Result<int> run(const spec::Spec& s) {
   auto status =
       TRY(process::monitor(child, {s.timeout_seconds, {}, 0, {}}, relay ? &*relay : nullptr));
   log::debug("{:.2f} ms: workload exited with {}", log::elapsed_ms(), status.code);
+  std::map<int, uint64_t> calls;
+  TRY(end_trace(s, child, calls));
   return status.code;
 }
 

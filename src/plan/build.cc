@@ -107,7 +107,12 @@ Result<> add_policies(const spec::Spec& s, const Host& host, Plan& p) {
           "(--allow-degraded-security runs anyway)");
     }
   }
-  if (s.security.seccomp) {
+  if (s.security.seccomp && !s.security.seccomp_trace_log.empty()) {
+    if (!host.seccomp) return fail_invalid("--seccomp-mode trace: this kernel has no seccomp");
+    p.seccomp = security::seccomp::compile(security::seccomp::trace_profile());
+    p.seccomp_flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    p.seccomp_trace = true;
+  } else if (s.security.seccomp) {
     if (host.seccomp && !s.security.seccomp_profile.empty()) {
       auto given = TRY(spec::parse_seccomp(s.security.seccomp_profile, "--seccomp-profile"));
       p.seccomp = security::seccomp::compile(TRY(security::seccomp::from_oci(given)));

@@ -118,6 +118,9 @@ struct Plan {
   // linux.seccomp.listenerPath: the filter is loaded with a user-notification listener, before
   // `start`, and the listener goes to the parent (kSeccompListener), which passes it on.
   bool seccomp_listener = false;
+  // --seccomp-mode trace: the filter (trace_profile) is loaded last, with a listener that the
+  // parent serves (process::SyscallTrace).
+  bool seccomp_trace = false;
   // Descriptors 3..3+preserve_fds-1 stay open across execve (--preserve-fds, $LISTEN_FDS).
   unsigned preserve_fds = 0;
   security::landlock::Ruleset landlock;  // abi 0: none

@@ -272,7 +272,11 @@ void child_main(plan::Plan& p, int sync_fd) noexcept {
       fail(sync_fd, ChildError{errno, "pass on a preserved descriptor"});
   }
   reset_signals();
-  if (!seccomp_early && !p.seccomp_listener) load_seccomp(p, sync_fd);
+  if (p.seccomp_trace) {
+    load_seccomp_with_listener(p, sync_fd);  // runtime_syscalls() pass: no one serves it yet
+  } else if (!seccomp_early && !p.seccomp_listener) {
+    load_seccomp(p, sync_fd);
+  }
   child_send(sync_fd, MsgType::kReady, 0, nullptr);
   exec_command(p, sync_fd);
 }

@@ -175,6 +175,7 @@ Result<Launched> launch(plan::Plan& p, const LaunchHooks& hooks) {
     exiting = true;
     return fail(executed.error());
   }
+  if (p.seccomp_trace) out.trace = TRY(SyscallTrace::start(std::move(out.seccomp_listener)));
   reap.dismiss();
   return out;
 }

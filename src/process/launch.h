@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "plan/plan.h"
+#include "process/syscall_trace.h"
 #include "util/result.h"
 #include "util/unique_fd.h"
 
@@ -16,8 +17,9 @@ namespace nucleus::process {
 struct Launched {
   pid_t pid = -1;
   UniqueFd pidfd;
-  UniqueFd pty_master;        // when plan.terminal
-  UniqueFd seccomp_listener;  // when plan.seccomp_listener
+  UniqueFd pty_master;                  // when plan.terminal
+  UniqueFd seccomp_listener;            // when plan.seccomp_listener
+  std::unique_ptr<SyscallTrace> trace;  // when plan.seccomp_trace
 };
 
 struct LaunchHooks {

@@ -445,4 +445,15 @@ Profile default_profile() {
   return p;
 }
 
+const std::array<int, 4>& runtime_syscalls() {
+  static const std::array<int, 4> k = {SYS_close, SYS_sendmsg, SYS_execve, SYS_exit_group};
+  return k;
+}
+
+Profile trace_profile() {
+  Profile p{AUDIT_ARCH_X86_64, kNotify, {}};
+  for (int nr : runtime_syscalls()) p.syscalls.push_back(Syscall{nr, {}, kAllow});
+  return p;
+}
+
 }  // namespace nucleus::security::seccomp

@@ -231,6 +231,23 @@ Result<> parse_process(const RunFlags& f, const Caller& caller, Spec& s) {
   return {};
 }
 
+// --seccomp-mode trace --seccomp-log FILE: a weakening asked for in so many words, with a file
+// that can be written (a directory that exists; nothing but a regular file at the path).
+Result<> parse_seccomp_mode(const RunFlags& f, Spec& s) {
+  if (f.seccomp_mode == "enforce") {
+    if (!f.seccomp_log.empty()) return fail_invalid("--seccomp-log goes with --seccomp-mode trace");
+    return {};
+  }
+  if (f.seccomp_mode != "trace")
+    return fail_invalid("--seccomp-mode {}: want enforce or trace", f.seccomp_mode);
+  if (f.seccomp_log.empty())
+    return fail_invalid("--seccomp-mode trace needs --seccomp-log FILE (where the calls go)");
+  if (!f.seccomp_profile.empty())
+    return fail_invalid("--seccomp-mode trace allows every call: it takes no --seccomp-profile");
+  s.security.seccomp_trace_log = TRY(container_path(f.seccomp_log, "--seccomp-log"));
+  return {};
+}
+
 }  // namespace
 
 Result<Process> exec_process(const Spec& container, const ExecFlags& f, const Caller& caller) {
@@ -362,6 +379,7 @@ Result<Spec> from_run_flags(const RunFlags& f, const Caller& caller) {
     s.security.seccomp_profile =
         TRY_CTX(resolve_profile(f.seccomp_profile, "profile", target), "--seccomp-profile");
   }
+  TRY(parse_seccomp_mode(f, s));
   if (!f.landlock_policy.empty()) {
     TRY(parse_landlock_policy(f.landlock_policy, "--landlock-policy"));  // errors now, not later
     s.security.landlock_policy = f.landlock_policy;
@@ -372,6 +390,10 @@ Result<Spec> from_run_flags(const RunFlags& f, const Caller& caller) {
     return fail_invalid(
         "--landlock-policy: Landlock is the host kernel's; gVisor sandboxes "
         "have their own kernel (use --runtime native)");
+  if (s.runtime == Runtime::kGvisor && !s.security.seccomp_trace_log.empty())
+    return fail_invalid(
+        "--seccomp-mode trace: gVisor sandboxes have their own kernel (use "
+        "--runtime native)");
   s.network = TRY(parse_network(f, caller));
   if (s.runtime == Runtime::kGvisor && s.network.user_mode)
     return fail_invalid("--network bridge with --runtime gvisor needs root");

@@ -29,9 +29,11 @@ struct RunFlags {
   std::vector<std::string> io_limits;
   std::string timeout;
   bool allow_degraded_security = false;
-  std::string seccomp_profile;         // the file's contents, read by the CLI (Docker's format)
-  std::string seccomp_profile_sha256;  // hex; the CLI checks the contents against it
-  std::string landlock_policy;         // the file's contents (TOML), read by the CLI
+  std::string seccomp_profile;           // the file's contents, read by the CLI (Docker's format)
+  std::string seccomp_profile_sha256;    // hex; the CLI checks the contents against it
+  std::string seccomp_mode = "enforce";  // or trace
+  std::string seccomp_log;               // trace: where the counts go
+  std::string landlock_policy;           // the file's contents (TOML), read by the CLI
   std::string landlock_policy_sha256;
   std::string caps_policy;  // the file's contents (TOML), read by the CLI
   std::string caps_policy_sha256;

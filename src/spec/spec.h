@@ -85,6 +85,8 @@ struct Security {
   std::string seccomp_profile;
   // --landlock-policy's TOML (checked when given); empty: nucleus's own rules.
   std::string landlock_policy;
+  // --seccomp-mode trace: every system call allowed and counted into this file (absolute).
+  std::string seccomp_trace_log;
 };
 
 enum class Runtime { kNative, kGvisor };

@@ -1,7 +1,7 @@
-// libFuzzer target: config.json, seccomp profiles, Landlock and capability policy files. The input
-// is tried as a whole config.json, as a JSON merge patch on a valid one (so the fuzzer reaches the
-// deep fields), as a Docker-format profile and as the TOML policies; every outcome must be a value
-// or one error, never a crash.
+// libFuzzer target: config.json, seccomp profiles and traces, Landlock and capability policy files.
+// The input is tried as a whole config.json, as a JSON merge patch on a valid one (so the fuzzer
+// reaches the deep fields), as a Docker-format profile and as the TOML policies; every outcome must
+// be a value or one error, never a crash.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -12,6 +12,7 @@
 #include "spec/landlock_policy.h"
 #include "spec/oci_config.h"
 #include "spec/seccomp_json.h"
+#include "spec/seccomp_trace.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using nlohmann::json;
@@ -20,6 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)nucleus::spec::resolve_profile(s, "profile", {{"CAP_SYS_ADMIN"}, "amd64", "6.18.0"});
   (void)nucleus::spec::parse_landlock_policy(s, "--landlock-policy");
   (void)nucleus::spec::parse_caps_policy(s, "--caps-policy");
+  (void)nucleus::spec::parse_trace_log(s, "trace.json");
   json patch = json::parse(s, nullptr, false);
   if (patch.is_discarded()) return 0;
   json config = {{"ociVersion", "1.2.0"},
