@@ -98,12 +98,14 @@ Result<> check_sha256(std::string_view contents, const std::string& want, const 
   return {};
 }
 
+constexpr uint64_t kMaxPolicySize = 16u << 20;
+
 Result<> read_policy_file(std::string& file, const std::string& sha256, const char* option) {
   if (file.empty()) {
     if (!sha256.empty()) return fail_invalid("{}-sha256: given without {}", option, option);
     return {};
   }
-  auto content = TRY_CTX(fs::read_file(file), option);
+  auto content = TRY_CTX(fs::read_regular_file(file, kMaxPolicySize), option);
   if (content.empty()) return fail_invalid("{}: the file is empty", option);
   TRY(check_sha256(content, sha256, option));
   file = std::move(content);

@@ -68,6 +68,12 @@ Result<container::DetachOptions> detach_options(const Lifecycle& l) {
   return o;
 }
 
+std::string from_cwd(const std::string& path) {
+  char cwd[PATH_MAX];
+  if (path.empty() || path[0] == '/' || ::getcwd(cwd, sizeof cwd) == nullptr) return path;
+  return std::string(cwd) + "/" + path;
+}
+
 void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
   app.add_option("--name", f.name, "Name of the sandbox (unique while it runs)");
   app.add_option("--hostname", f.hostname,
@@ -87,6 +93,9 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
                  "copy (default; private copy) or bind (read-only)");
   app.add_option("-v,--volume", f.volumes, "Bind mount SRC:DST[:ro|rw]");
   app.add_option("--tmpfs", f.tmpfs, "Mount a tmpfs DST[:SIZE]");
+  app.add_option("--secret", f.secrets,
+                 "SRC[:NAME]: the host file SRC at /run/secrets/NAME, on a read-only tmpfs, mode "
+                 "0400, owned by the user (repeatable)");
   app.add_option("--cap-add", f.cap_add, "Keep a capability (all are dropped by default)");
   app.add_option("-m,--memory", f.memory, "Memory limit (e.g. 512m)");
   app.add_option("--memory-swap", f.memory_swap,
@@ -182,11 +191,9 @@ int run(int argc, char** argv) {
         std::tuple{&f.caps_policy, &f.caps_policy_sha256, "--caps-policy"}}) {
     if (auto read = read_policy_file(*file, *sha, option); !read) return report(read.error());
   }
-  if (!f.seccomp_log.empty() && f.seccomp_log[0] != '/') {
-    char cwd[PATH_MAX];
-    if (::getcwd(cwd, sizeof cwd) == nullptr) return report(Error::from_errno(errno, "getcwd"));
-    f.seccomp_log = std::string(cwd) + "/" + f.seccomp_log;
-  }
+  // Files named on the command line may be relative to where nucleus was started.
+  if (!f.seccomp_log.empty()) f.seccomp_log = from_cwd(f.seccomp_log);
+  for (auto& secret : f.secrets) secret = from_cwd(secret);
   auto detach = detach_options(life);
   if (!detach) return report(detach.error());
   if (!life.detach && (life.auto_remove || life.restart != "no" || !life.log_opts.empty()))

@@ -140,8 +140,9 @@ using plan::MountOp;
 using plan::OpKind;
 
 // kMkdir, kSymlink, kTouch, kWriteFile at path.
+// kWriteFile with an owner (uid/gid not UINT32_MAX): the file is given to it.
 ChildError make_node(const Root& r, OpKind kind, const char* path, const std::string& text,
-                     unsigned mode) noexcept {
+                     unsigned mode, uint32_t uid = UINT32_MAX, uint32_t gid = UINT32_MAX) noexcept {
   char buf[PATH_MAX];
   const char* base = nullptr;
   Fd parent(child::open_parent(r, path, buf, &base));
@@ -165,6 +166,7 @@ ChildError make_node(const Root& r, OpKind kind, const char* path, const std::st
     if (w < 0) return err("write file");
     off += static_cast<size_t>(w);
   }
+  if (uid != UINT32_MAX && ::fchown(f.fd, uid, gid) != 0) return err("chown file");
   return {};
 }
 
@@ -224,7 +226,7 @@ ChildError run_op(const Root& r, int ctxfd, MountOp& op, bool oci) noexcept {
     case OpKind::kTouch:
     case OpKind::kSymlink:
     case OpKind::kWriteFile:
-      return make_node(r, op.kind, op.path.c_str(), op.text, op.mode);
+      return make_node(r, op.kind, op.path.c_str(), op.text, op.mode, op.uid, op.gid);
     case OpKind::kBind: {
       int fd = op.src_fd;
       op.src_fd = -1;

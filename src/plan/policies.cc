@@ -67,6 +67,7 @@ std::vector<ll::PathRule> landlock_rules(const spec::Spec& s) {
   for (const auto& v : s.volumes)
     r.push_back({v.destination, v.readonly ? ll::kRead : ll::kReadWrite});
   for (const auto& t : s.tmpfs) r.push_back({t.destination, ll::kReadWrite});
+  if (!s.secrets.empty()) r.push_back({"/run/secrets", ll::kRead});
   return r;
 }
 

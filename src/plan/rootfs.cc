@@ -47,8 +47,12 @@ class OpList {
   void symlink(std::string path, std::string target) {
     ops_.push_back({OpKind::kSymlink, std::move(path), "", std::move(target)});
   }
-  void write(std::string path, std::string content, unsigned mode = 0644) {
-    ops_.push_back({OpKind::kWriteFile, std::move(path), "", std::move(content), 0, mode});
+  void write(std::string path, std::string content, unsigned mode = 0644, uint32_t uid = UINT32_MAX,
+             uint32_t gid = UINT32_MAX) {
+    MountOp op{OpKind::kWriteFile, std::move(path), "", std::move(content), 0, mode};
+    op.uid = uid;
+    op.gid = gid;
+    ops_.push_back(std::move(op));
   }
   void bind(std::string path, std::string source, unsigned attrs, bool recursive = true) {
     MountOp op{OpKind::kBind, std::move(path), std::move(source), "", attrs};
@@ -258,6 +262,29 @@ Result<> add_context(const spec::Spec& s, Plan& p, OpList& ops) {
   return add_context_ops(*s.context, p);
 }
 
+// --secret: read now (regular files, not through a symlink), written by the child onto a tmpfs
+// of their own that is then made read-only; never on disk, never in the state.
+Result<> add_secrets(const spec::Spec& s, OpList& ops) {
+  if (s.secrets.empty()) return {};
+  constexpr uint64_t kMaxSecretSize = 1u << 20, kPage = 4096;
+  std::vector<std::string> contents;
+  uint64_t pages = 1;
+  for (const auto& sec : s.secrets) {
+    contents.push_back(TRY_CTX(fs::read_regular_file(sec.source, kMaxSecretSize), "--secret"));
+    pages += (contents.back().size() + kPage - 1) / kPage + 1;
+  }
+  TRY(mountpoint(s, ops, "run/secrets", true));
+  uid_t uid = s.process.user.uid;
+  gid_t gid = s.process.user.gid;
+  ops.fs(OpKind::kTmpfs, "run/secrets",
+         fmt::format("mode=0500,uid={},gid={},size={}", uid, gid, pages * kPage),
+         kNoSuidDev | MOUNT_ATTR_NOEXEC);
+  for (size_t i = 0; i < s.secrets.size(); i++)
+    ops.write("run/secrets/" + s.secrets[i].name, std::move(contents[i]), 0400, uid, gid);
+  ops.simple(OpKind::kReadonly, "run/secrets");
+  return {};
+}
+
 std::string stage_dir() {
   for (const char* d : {"/tmp", "/mnt", "/run", "/var/tmp"}) {
     auto k = fs::kind_of(d);
@@ -284,6 +311,7 @@ Result<> add_root_ops(const spec::Spec& s, Plan& p) {
   TRY(add_kernel_filesystems(s, ops));
   TRY(add_context(s, p, ops));
   TRY(add_volumes(s, ops));
+  TRY(add_secrets(s, ops));
   // As docker: a missing working directory is created (not in a read-only rootfs).
   if (s.process.cwd != "/" && (s.rootfs.empty() || !s.rootfs_readonly))
     ops.mkdir_p(rel(s.process.cwd));

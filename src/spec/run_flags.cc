@@ -272,6 +272,46 @@ Result<Process> exec_process(const Spec& container, const ExecFlags& f, const Ca
 
 namespace {
 
+constexpr std::string_view kSecretsDir = "/run/secrets";
+
+// SRC[:NAME] (NAME may be spelled /run/secrets/NAME); NAME defaults to SRC's file name.
+Result<Secret> parse_secret(std::string_view item) {
+  size_t colon = item.find(':');
+  Secret out;
+  out.source = TRY(container_path(item.substr(0, colon), "--secret source"));
+  std::string_view name = colon == std::string_view::npos
+                              ? std::string_view(out.source).substr(out.source.rfind('/') + 1)
+                              : item.substr(colon + 1);
+  if (name.substr(0, kSecretsDir.size() + 1) == std::string(kSecretsDir) + "/")
+    name.remove_prefix(kSecretsDir.size() + 1);
+  if (!valid_name(name) || name == "." || name == "..")
+    return fail_invalid(
+        "--secret {}: the name '{}' is not a file name (letters, digits, '_', '.', "
+        "'-'; it goes below {})",
+        item, name, kSecretsDir);
+  out.name = name;
+  return out;
+}
+
+Result<> parse_secrets(const RunFlags& f, Spec& s) {
+  for (const auto& item : f.secrets) {
+    Secret sec = TRY(parse_secret(item));
+    for (const auto& other : s.secrets)
+      if (other.name == sec.name)
+        return fail_invalid("--secret: two secrets named {} ({} and {})", sec.name, other.source,
+                            sec.source);
+    s.secrets.push_back(std::move(sec));
+  }
+  if (s.secrets.empty()) return {};
+  // The secrets' tmpfs is made at /run/secrets: not inside a volume (its directory would be made
+  // on the host) nor covered by one.
+  for (const auto& v : s.volumes)
+    if (fs::is_within(kSecretsDir, v.destination) || fs::is_within(v.destination, kSecretsDir))
+      return fail_invalid("--secret and the volume at {}: secrets have {} to themselves",
+                          v.destination, kSecretsDir);
+  return {};
+}
+
 Result<> parse_filesystem(const RunFlags& f, Spec& s) {
   if (!f.rootfs.empty())
     s.rootfs = TRY(container_path(f.rootfs, "--rootfs"));
@@ -293,6 +333,8 @@ Result<> parse_filesystem(const RunFlags& f, Spec& s) {
   for (const auto& v : s.volumes) dsts.push_back(v.destination);
   for (const auto& t : s.tmpfs) dsts.push_back(t.destination);
   if (s.context) dsts.emplace_back("/context");
+  TRY(parse_secrets(f, s));
+  if (!s.secrets.empty()) dsts.emplace_back(kSecretsDir);
   std::sort(dsts.begin(), dsts.end());
   auto dup = std::adjacent_find(dsts.begin(), dsts.end());
   if (dup != dsts.end()) return fail_invalid("two mounts at {}", *dup);
@@ -390,6 +432,9 @@ Result<Spec> from_run_flags(const RunFlags& f, const Caller& caller) {
     return fail_invalid(
         "--landlock-policy: Landlock is the host kernel's; gVisor sandboxes "
         "have their own kernel (use --runtime native)");
+  if (s.runtime == Runtime::kGvisor && !s.secrets.empty())
+    return fail_invalid(
+        "--secret: not with --runtime gvisor (runsc would read it from a bundle on disk)");
   if (s.runtime == Runtime::kGvisor && !s.security.seccomp_trace_log.empty())
     return fail_invalid(
         "--seccomp-mode trace: gVisor sandboxes have their own kernel (use "

@@ -25,6 +25,7 @@ struct RunFlags {
   bool rootfs_rw = false;
   std::string context, context_mode = "copy";
   std::vector<std::string> volumes, tmpfs, cap_add;
+  std::vector<std::string> secrets;  // SRC[:NAME]
   std::string memory, memory_swap, cpus, cpu_weight, pids;
   std::vector<std::string> io_limits;
   std::string timeout;

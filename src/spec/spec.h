@@ -38,6 +38,14 @@ struct Volume {
   bool readonly = false;
 };
 
+// --secret SRC[:NAME]: the host file SRC, read when the container starts (never through a
+// symlink), at /run/secrets/NAME on a tmpfs, mode 0400, owned by the workload's user. Only the
+// path is kept here; the contents never reach the state, inspect or the environment.
+struct Secret {
+  std::string source;  // absolute host path
+  std::string name;    // file name below /run/secrets
+};
+
 struct Tmpfs {
   std::string destination;
   uint64_t size = 0;  // bytes; 0 = the kernel default
@@ -138,6 +146,7 @@ struct Spec {
   bool rootfs_readonly = true;
   std::vector<Volume> volumes;
   std::vector<Tmpfs> tmpfs;
+  std::vector<Secret> secrets;
   std::optional<Context> context;
   bool user_namespace = false;  // --rootless, or a non-root caller
   Resources resources;

@@ -11,6 +11,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Process, args, env, cwd, user, t
                                                 cap_keep, cap_sets, caps, no_new_privileges)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Volume, source, destination, readonly)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Tmpfs, destination, size)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Secret, source, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IoLimit, device, major, minor, rbps, wbps, riops,
                                                 wiops)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Rlimit, resource, soft, hard)
@@ -72,6 +73,7 @@ std::string to_json(const Spec& s) {
                       {"rootfs_readonly", s.rootfs_readonly},
                       {"volumes", s.volumes},
                       {"tmpfs", s.tmpfs},
+                      {"secrets", s.secrets},
                       {"user_namespace", s.user_namespace},
                       {"resources", resources_json(s.resources)},
                       {"explicit_resources", s.explicit_resources},
@@ -102,6 +104,7 @@ Result<Spec> spec_from_json(std::string_view text) {
     s.rootfs_readonly = j.value("rootfs_readonly", true);
     s.volumes = j.value("volumes", s.volumes);
     s.tmpfs = j.value("tmpfs", s.tmpfs);
+    s.secrets = j.value("secrets", s.secrets);
     if (j.contains("context")) {
       const auto& c = j.at("context");
       s.context =

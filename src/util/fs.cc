@@ -10,13 +10,9 @@
 
 namespace nucleus::fs {
 
-Result<Kind> kind_of(const std::string& path) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return Kind::kMissing;
-    return fail_errno("stat {}", path);
-  }
-  switch (st.st_mode & S_IFMT) {
+namespace {
+Kind kind_of_mode(mode_t mode) {
+  switch (mode & S_IFMT) {
     case S_IFDIR:
       return Kind::kDirectory;
     case S_IFREG:
@@ -29,6 +25,16 @@ Result<Kind> kind_of(const std::string& path) {
     default:
       return Kind::kOther;
   }
+}
+}  // namespace
+
+Result<Kind> kind_of(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return Kind::kMissing;
+    return fail_errno("stat {}", path);
+  }
+  return kind_of_mode(st.st_mode);
 }
 
 const char* kind_name(Kind k) {
@@ -80,6 +86,20 @@ Result<std::string> read_file_at(int dirfd, const std::string& name) {
   UniqueFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) return fail_errno("open {}", name);
   return read_all(fd.get(), name);
+}
+
+Result<std::string> read_regular_file(const std::string& path, uint64_t max_size) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd && errno == ELOOP) return fail_invalid("{} is a symlink, not a regular file", path);
+  if (!fd) return fail_errno("open {}", path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return fail_errno("stat {}", path);
+  if (!S_ISREG(st.st_mode))
+    return fail_invalid("{} is a {}, not a regular file", path,
+                        kind_name(kind_of_mode(st.st_mode)));
+  if (static_cast<uint64_t>(st.st_size) > max_size)
+    return fail_invalid("{} is larger than {} bytes", path, max_size);
+  return read_all(fd.get(), path);
 }
 
 Result<> write_existing_at(int dirfd, const std::string& name, std::string_view data) {

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,9 @@ Result<UniqueFd> open_dir(const std::string& path);
 
 Result<std::string> read_file(const std::string& path);
 Result<std::string> read_file_at(int dirfd, const std::string& name);
+// A file given by a user (policies, secrets): a regular file, not through a symlink (ELOOP),
+// never blocking on a FIFO or device, at most max_size bytes; errors name the kind found.
+Result<std::string> read_regular_file(const std::string& path, uint64_t max_size);
 
 // Writes `data` to an existing file under dirfd (cgroup control files): O_WRONLY|O_NOFOLLOW.
 Result<> write_existing_at(int dirfd, const std::string& name, std::string_view data);

@@ -140,6 +140,24 @@ TEST(RunFlags, Volumes) {
   EXPECT_FALSE(is_system_destination("/etc/app"));
 }
 
+TEST(RunFlags, Secrets) {
+  RunFlags f = cmd();
+  f.secrets = {"/keys/db_pass", "/keys/k:/run/secrets/api.key", "/keys/k:token"};
+  auto s = from_run_flags(f, test_caller());
+  ASSERT_TRUE(s) << s.error().what();
+  ASSERT_EQ(s->secrets.size(), 3u);
+  EXPECT_EQ(s->secrets[0].name, "db_pass");
+  EXPECT_EQ(s->secrets[1].name, "api.key");
+  EXPECT_EQ(s->secrets[1].source, "/keys/k");
+  EXPECT_EQ(s->secrets[2].name, "token");
+  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{
+           {"keys/k"}, {"/k:a/b"}, {"/k:.."}, {"/k:"}, {"/k:/etc/k"}, {"/a/k", "/b/k"}}) {
+    RunFlags b = cmd();
+    b.secrets = bad;
+    EXPECT_FALSE(from_run_flags(b, test_caller())) << bad[0];
+  }
+}
+
 TEST(RunFlags, ContextAndWorkdir) {
   RunFlags f = cmd();
   f.context = "/work/project";
