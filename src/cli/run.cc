@@ -1,4 +1,6 @@
 // nucleus run [OPTIONS] [--] COMMAND [ARG...]
+#include "cli/run_command.h"
+
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -6,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <climits>
 #include <cstdlib>
+#include <functional>
 
 #include "cli/common.h"
 #include "cli/verbs.h"
@@ -16,15 +19,10 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/parse.h"
+#include "util/sd_notify.h"
 
 namespace nucleus::cli {
 namespace {
-
-struct Lifecycle {
-  bool detach = false, auto_remove = false;
-  std::string restart = "no";
-  std::vector<std::string> log_opts;
-};
 
 void add_lifecycle_flags(CLI::App& app, Lifecycle& l) {
   app.add_flag("-d,--detach", l.detach, "Run in the background under a monitor; print the ID");
@@ -150,15 +148,16 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
 
 }  // namespace
 
-namespace {
-
 // Parses the command line; the parser (and all it allocated) is gone before anything starts,
 // so a forked monitor does not carry it for the container's lifetime.
-std::optional<int> parse_run(int argc, char** argv, spec::RunFlags& f, Lifecycle& life) {
+std::optional<int> parse_run(int argc, char** argv, RunCommand& c) {
+  spec::RunFlags& f = c.flags;
   CLI::App app{"Run a command in a new sandbox", "nucleus run"};
   bool debug = false;
   add_flags(app, f, debug);
-  add_lifecycle_flags(app, life);
+  add_lifecycle_flags(app, c.life);
+  app.add_flag("--sd-notify", c.sd_notify,
+               "Tell systemd (NOTIFY_SOCKET) READY=1 once the command runs (foreground only)");
   app.prefix_command();  // everything from the first non-option on is the command
   if (auto code = parse(app, argc, argv)) return *code;
   if (debug) log::set_level(log::Level::kDebug);
@@ -172,42 +171,52 @@ std::optional<int> parse_run(int argc, char** argv, spec::RunFlags& f, Lifecycle
   return std::nullopt;
 }
 
-}  // namespace
-
-int run(int argc, char** argv) {
-  spec::RunFlags f;
-  Lifecycle life;
-  if (auto code = parse_run(argc, argv, f, life)) return *code;
+Result<spec::Spec> prepare_run(RunCommand& c, container::DetachOptions& detach) {
+  spec::RunFlags& f = c.flags;
+  const Lifecycle& life = c.life;
   std::vector<std::string> files = std::move(f.env_files);
   f.env_files.clear();
-  for (const auto& path : files) {
-    auto content = fs::read_file(path);
-    if (!content) return report(content.error().wrap("--env-file"));
-    f.env_files.push_back(std::move(*content));
-  }
+  for (const auto& path : files) f.env_files.push_back(TRY_CTX(fs::read_file(path), "--env-file"));
   for (auto [file, sha, option] :
        {std::tuple{&f.seccomp_profile, &f.seccomp_profile_sha256, "--seccomp-profile"},
         std::tuple{&f.landlock_policy, &f.landlock_policy_sha256, "--landlock-policy"},
-        std::tuple{&f.caps_policy, &f.caps_policy_sha256, "--caps-policy"}}) {
-    if (auto read = read_policy_file(*file, *sha, option); !read) return report(read.error());
-  }
+        std::tuple{&f.caps_policy, &f.caps_policy_sha256, "--caps-policy"}})
+    TRY(read_policy_file(*file, *sha, option));
   // Files named on the command line may be relative to where nucleus was started.
   if (!f.seccomp_log.empty()) f.seccomp_log = from_cwd(f.seccomp_log);
   for (auto& secret : f.secrets) secret = from_cwd(secret);
-  auto detach = detach_options(life);
-  if (!detach) return report(detach.error());
+  detach = TRY(detach_options(life));
   if (!life.detach && (life.auto_remove || life.restart != "no" || !life.log_opts.empty()))
-    return report(
-        Error::invalid("--rm, --restart and --log-opt go with -d (a foreground run "
-                       "is always removed when it ends)"));
-  auto s = spec::from_run_flags(f, caller());
+    return fail_invalid(
+        "--rm, --restart and --log-opt go with -d (a foreground run is always removed when it "
+        "ends)");
+  if (life.detach && c.sd_notify)
+    return fail_invalid(
+        "--sd-notify goes with a foreground run (systemd then supervises nucleus itself)");
+  auto s = TRY(spec::from_run_flags(f, caller()));
+  if (c.sd_notify && s.runtime == spec::Runtime::kGvisor)
+    return fail_invalid("--sd-notify: not with --runtime gvisor (yet)");
+  return s;
+}
+
+int run(int argc, char** argv) {
+  RunCommand c;
+  if (auto code = parse_run(argc, argv, c)) return *code;
+  container::DetachOptions detach;
+  auto s = prepare_run(c, detach);
   if (!s) return report(s.error());
-  if (life.detach) {
-    if (auto started = container::run_detached(std::move(*s), *detach); !started)
+  if (c.life.detach) {
+    if (auto started = container::run_detached(std::move(*s), detach); !started)
       return report(started.error());
     return 0;
   }
-  auto code = container::run(*s);
+  std::function<void()> started;
+  if (c.sd_notify)
+    started = [] {
+      if (auto sent = sd_notify(fmt::format("READY=1\nMAINPID={}", ::getpid())); !sent)
+        log::warn("--sd-notify: {}", sent.error().what());
+    };
+  auto code = container::run(*s, started);
   if (!code) return report(code.error());
   return *code;
 }

@@ -10,7 +10,7 @@
 namespace nucleus::cli {
 namespace {
 
-int generate(int argc, char** argv) {
+int generate_profile(int argc, char** argv) {
   CLI::App app{"Write the seccomp profile (Docker's format) that allows what a trace saw",
                "nucleus seccomp generate"};
   std::string log_path, out;
@@ -40,7 +40,7 @@ int generate(int argc, char** argv) {
 
 int seccomp(int argc, char** argv) {
   std::string verb = argc > 1 ? argv[1] : "";
-  if (verb == "generate") return generate(argc - 1, argv + 1);
+  if (verb == "generate") return generate_profile(argc - 1, argv + 1);
   return report(Error::invalid("usage: nucleus seccomp generate LOG [-o PROFILE]"));
 }
 

@@ -16,7 +16,7 @@
 
 namespace nucleus::container {
 
-Result<int> run(const spec::Spec& s) {
+Result<int> run(const spec::Spec& s, const std::function<void()>& started) {
   if (s.runtime == spec::Runtime::kGvisor) return backend::gvisor::run(s);
   // Registered while the child builds its root (off the critical path), removed after the
   // cgroup: a nucleus killed at any point leaves a dead state or an orphan cgroup, both of which
@@ -51,6 +51,7 @@ Result<int> run(const spec::Spec& s) {
   };
   opts.network = network.get();
   auto child = TRY(start(s, cg.get(), opts));
+  if (started) started();
   std::optional<process::PtyRelay> relay;
   if (child.pty_master) relay.emplace(child.pty_master.get(), s.process.open_stdin);
   auto status =
