@@ -8,7 +8,7 @@ BUILD=(cmake ninja-build g++ pkg-config libexpected-dev libfmt-dev libcli11-dev
        libnftables-dev)
 RUNTIME=(util-linux iproute2 ca-certificates slirp4netns)
 TEST=(busybox-static python3 git gcc qemu-system-x86 cpio xz-utils clang libclang-rt-14-dev runsc
-      nftables podman conmon containerd docker.io procps)
+      nftables podman conmon containerd docker.io procps nix-bin jq systemd)
 BENCH=(hyperfine crun runc bubblewrap jq time iptables criu iperf3)
 
 want=("${BUILD[@]}" "${RUNTIME[@]}" "${TEST[@]}")
