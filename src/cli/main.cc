@@ -38,6 +38,7 @@ constexpr const char* kUsage =
     "  network create|ls|rm                  bridge networks for run --network NAME\n"
     "  seccomp generate LOG [-o PROFILE]     the allowlist a --seccomp-mode trace run needs\n"
     "  generate systemd [RUN OPTIONS] -- COMMAND   a unit that runs the container (--name)\n"
+    "  rootfs attest|verify DIR              the manifest --verify-rootfs-attestation checks\n"
     "  events CONTAINER...                   egress denials of sandboxes, as JSON lines\n"
     "  update --egress-allow-domain NAME... CONTAINER   change a running sandbox's names\n"
     "  checkpoint [--leave-running] -o DIR CONTAINER   save a running sandbox (gVisor)\n"
@@ -154,6 +155,7 @@ int dispatch(const char* verb, int argc, char** argv) {
       {"network", network, nullptr},
       {"seccomp", seccomp, nullptr},
       {"generate", generate, nullptr},
+      {"rootfs", rootfs, nullptr},
       {"events", events, oci_events},
       {"update", update, oci_update},
       {"checkpoint", checkpoint, nullptr},

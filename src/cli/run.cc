@@ -122,6 +122,12 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
                  "Capabilities to keep, per set, in TOML (instead of --cap-add)");
   app.add_option("--caps-policy-sha256", f.caps_policy_sha256,
                  "The policy file's SHA-256 (hex): checked before it is parsed");
+  app.add_option("--service-mode", f.service_mode,
+                 "default or production: fail closed (every layer, --memory, --cpus, a read-only "
+                 "--rootfs, root inside remapped, mounts audited)");
+  app.add_flag("--verify-rootfs-attestation", f.verify_rootfs_attestation,
+               "Refuse a --rootfs that differs from its .nucleus-rootfs-sha256 (nucleus rootfs "
+               "attest)");
   app.add_option("--runtime", f.runtime, "native (default) or gvisor (runsc: a second kernel)");
   app.add_option("--gvisor-platform", f.gvisor_platform,
                  "systrap, ptrace or kvm (default: the best that works here, probed once)");

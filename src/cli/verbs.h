@@ -20,6 +20,7 @@ int gc(int argc, char** argv);
 int network(int argc, char** argv);
 int seccomp(int argc, char** argv);
 int generate(int argc, char** argv);
+int rootfs(int argc, char** argv);
 int events(int argc, char** argv);
 int update(int argc, char** argv);
 int checkpoint(int argc, char** argv);

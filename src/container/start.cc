@@ -5,6 +5,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "fs/mount_audit.h"
 #include "plan/build.h"
 #include "process/pty.h"
 #include "util/log.h"
@@ -66,6 +67,7 @@ Result<process::Launched> start(const spec::Spec& s, cgroup::Manager* cg, const 
   } else if (cg) {
     hooks.join_cgroup = [&](pid_t pid) { return cg->add(pid); };
   }
+  if (plan->audit_mounts) hooks.audit = [](pid_t pid) { return fs::audit_mounts(pid); };
   auto child = TRY(process::launch(*plan, hooks));
   log::debug("{:.2f} ms: command executed in the sandbox", log::elapsed_ms());
   return child;

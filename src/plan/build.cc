@@ -163,6 +163,8 @@ Result<std::unique_ptr<Plan>> build(const spec::Spec& s, const Host& host) {
   p->user_namespace = s.user_namespace;
   p->host_uid = host.uid;
   p->host_gid = host.gid;
+  p->uid_map = p->gid_map = s.id_map;  // empty: the caller as root (rootless)
+  p->audit_mounts = s.production;
 
   TRY(add_root_ops(s, *p));
   TRY(add_process(s, host, *p));

@@ -121,6 +121,9 @@ struct Plan {
   // --seccomp-mode trace: the filter (trace_profile) is loaded last, with a listener that the
   // parent serves (process::SyscallTrace).
   bool seccomp_trace = false;
+  // --service-mode production: the child reports kAudit once its root is assembled and waits
+  // for the parent's go-ahead (the parent audits its mounts first, fs/mount_audit.h).
+  bool audit_mounts = false;
   // Descriptors 3..3+preserve_fds-1 stay open across execve (--preserve-fds, $LISTEN_FDS).
   unsigned preserve_fds = 0;
   security::landlock::Ruleset landlock;  // abi 0: none

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 
+#include "fs/attest.h"
 #include "plan/build.h"
 #include "util/fs.h"
 
@@ -169,7 +170,8 @@ Result<> mountpoint(const spec::Spec& s, OpList& ops, std::string_view path, boo
 
 Result<> add_kernel_filesystems(const spec::Spec& s, OpList& ops) {
   TRY(mountpoint(s, ops, "proc", true));
-  ops.fs(OpKind::kProc, "proc", "", kNoSuidDev | MOUNT_ATTR_NOEXEC);
+  ops.fs(OpKind::kProc, "proc", s.production ? "hidepid=invisible" : "",
+         kNoSuidDev | MOUNT_ATTR_NOEXEC);
   TRY(mountpoint(s, ops, "dev", true));
   ops.fs(OpKind::kTmpfs, "dev", "mode=755,size=64k", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
   for (const char* d : kDevices) {
@@ -208,7 +210,9 @@ Result<> add_volume(const spec::Spec& s, OpList& ops, const spec::Volume& v) {
   if (::access(v.source.c_str(), v.readonly ? R_OK : R_OK | W_OK) != 0)
     return fail_errno("volume source {}", v.source);
   TRY(mountpoint(s, ops, rel(v.destination), kind == fs::Kind::kDirectory));
-  ops.bind(rel(v.destination), v.source, kNoSuidDev | (v.readonly ? MOUNT_ATTR_RDONLY : 0));
+  // A production service's writable volumes are not executable (the mount audit checks).
+  unsigned exec = v.readonly ? MOUNT_ATTR_RDONLY : s.production ? MOUNT_ATTR_NOEXEC : 0;
+  ops.bind(rel(v.destination), v.source, kNoSuidDev | exec);
   return {};
 }
 
@@ -306,6 +310,7 @@ Result<> add_root_ops(const spec::Spec& s, Plan& p) {
     if (kind != fs::Kind::kDirectory)
       return fail_invalid("--rootfs {} is a {}, not a directory", s.rootfs, fs::kind_name(kind));
     p.root_source = s.rootfs;
+    if (s.verify_rootfs) TRY(fs::verify_rootfs(s.rootfs));
   }
   p.root_readonly = s.rootfs.empty() || s.rootfs_readonly;
   TRY(add_kernel_filesystems(s, ops));

@@ -107,6 +107,15 @@ void reset_signals() noexcept {
   ::_exit(saved == ENOENT ? kExitNotFound : kExitCannotExecute);
 }
 
+// In a new user namespace whose mappings leave out the host's root (an OCI bundle's, a
+// production service's), this process's own IDs are unmapped until it takes the namespace's
+// root ones (as runc's init does).
+void become_namespace_root(const plan::Plan& p, int sync_fd) noexcept {
+  if (!(p.clone_flags & CLONE_NEWUSER) || p.uid_map.empty()) return;
+  if (::syscall(SYS_setresgid, 0, 0, 0) != 0 || ::syscall(SYS_setresuid, 0, 0, 0) != 0)
+    fail(sync_fd, ChildError{errno, "become root in the user namespace"});
+}
+
 // A new container: namespaces from clone3; the root, hostname and loopback made here.
 void child_new_container(plan::Plan& p, int sync_fd) noexcept {
   // Without a user namespace the root is built while the parent joins us to the cgroup (a v1
@@ -116,6 +125,7 @@ void child_new_container(plan::Plan& p, int sync_fd) noexcept {
   }
   if (!child_wait_go(sync_fd)) ::_exit(kExitSetupFailed);
   if (p.user_namespace) {
+    become_namespace_root(p, sync_fd);
     if (ChildError e = fs::child_build_root(p)) fail(sync_fd, e);
   }
   // Now in its cgroup: the new cgroup namespace is rooted there.
@@ -133,12 +143,7 @@ void child_new_container(plan::Plan& p, int sync_fd) noexcept {
 void child_new_oci_container(plan::Plan& p, int sync_fd) noexcept {
   if (ChildError e = child_join_namespaces(p)) fail(sync_fd, e);
   if (!child_wait_go(sync_fd, &p.hook_state_fd)) ::_exit(kExitSetupFailed);
-  // In a new user namespace whose mappings leave out the host's root, this process's own IDs
-  // are unmapped until it takes the namespace's root ones (as runc's init does).
-  if (p.clone_flags & CLONE_NEWUSER) {
-    if (::syscall(SYS_setresgid, 0, 0, 0) != 0 || ::syscall(SYS_setresuid, 0, 0, 0) != 0)
-      fail(sync_fd, ChildError{errno, "become root in the user namespace"});
-  }
+  become_namespace_root(p, sync_fd);
   if (p.new_cgroup_namespace && ::unshare(CLONE_NEWCGROUP) != 0)
     fail(sync_fd, ChildError{errno, "unshare cgroup namespace"});
   if (ChildError e = child_time_namespace(p)) fail(sync_fd, e);
@@ -272,6 +277,10 @@ void child_main(plan::Plan& p, int sync_fd) noexcept {
       fail(sync_fd, ChildError{errno, "pass on a preserved descriptor"});
   }
   reset_signals();
+  if (p.audit_mounts) {
+    if (!child_send(sync_fd, MsgType::kAudit, 0, nullptr)) ::_exit(kExitSetupFailed);
+    if (!child_wait_go(sync_fd)) ::_exit(kExitSetupFailed);
+  }
   if (p.seccomp_trace) {
     load_seccomp_with_listener(p, sync_fd);  // runtime_syscalls() pass: no one serves it yet
   } else if (!seccomp_early && !p.seccomp_listener) {

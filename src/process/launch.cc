@@ -75,6 +75,11 @@ Result<> await_exec(int sync_fd, const plan::Plan& p, Launched& out, const Launc
       case MsgType::kReady:
         ready = true;
         break;
+      case MsgType::kAudit:
+        if (!hooks.audit) return fail_invalid("the container init asked for a mount audit");
+        TRY(hooks.audit(out.pid));
+        TRY(send_go(sync_fd));
+        break;
       case MsgType::kPrepared:
         if (hooks.before_pivot) TRY(hooks.before_pivot(out.pid));
         TRY(send_go(sync_fd));

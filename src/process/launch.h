@@ -32,6 +32,8 @@ struct LaunchHooks {
   // which returns once the child waits for `start` (kCreated) instead of at its execve.
   std::function<Result<UniqueFd>(pid_t)> hook_state;
   std::function<Result<>(pid_t)> before_pivot;
+  // plan.audit_mounts: the init's mounts, checked before its command runs.
+  std::function<Result<>(pid_t)> audit;
   bool until_created = false;
 };
 

@@ -19,6 +19,7 @@ enum class MsgType : uint32_t {
   kPrepared = 6,    // child -> parent: root assembled, before pivot_root (OCI hooks); waits kGo
   kCreated = 7,     // child -> parent: set up; waits for `start` on the plan's start socket
   kSeccompListener = 8,  // child -> parent: the seccomp user-notification listener (SCM_RIGHTS)
+  kAudit = 9,            // child -> parent: policies applied but seccomp; audit my mounts, then kGo
 };
 
 struct Msg {

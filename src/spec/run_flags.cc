@@ -248,6 +248,56 @@ Result<> parse_seccomp_mode(const RunFlags& f, Spec& s) {
   return {};
 }
 
+// Host paths a production service may not have bound in, whole or below (beyond the system
+// destinations every run refuses): the host's own configuration, kernel interfaces, boot
+// files, root's home and runtime state.
+bool denied_volume_source(std::string_view src) {
+  static constexpr std::array<std::string_view, 3> kExact = {"/", "/var", "/home"};
+  static constexpr std::array<std::string_view, 14> kTree = {
+      "/etc",     "/proc",    "/sys", "/dev", "/boot", "/root", "/run",
+      "/var/run", "/var/lib", "/usr", "/bin", "/sbin", "/lib",  "/lib64"};
+  if (std::find(kExact.begin(), kExact.end(), src) != kExact.end()) return true;
+  return std::any_of(kTree.begin(), kTree.end(), [&](auto d) { return fs::is_within(src, d); });
+}
+
+// --service-mode production: fail closed. What would weaken a layer is refused here; what the
+// host lacks is refused by plan::build (no --allow-degraded-security), the mounts by the audit.
+Result<> apply_service_mode(const RunFlags& f, Spec& s) {
+  s.verify_rootfs = f.verify_rootfs_attestation;
+  if (s.verify_rootfs && s.rootfs.empty())
+    return fail_invalid("--verify-rootfs-attestation needs --rootfs");
+  if (f.service_mode == "default") return {};
+  if (f.service_mode != "production")
+    return fail_invalid("--service-mode {}: want default or production", f.service_mode);
+  auto refuse = [](std::string_view why) {
+    return fail_invalid("--service-mode production: {}", why);
+  };
+  if (f.allow_degraded_security)
+    return refuse("every layer must apply; --allow-degraded-security is refused");
+  if (f.allow_host_network || s.network.mode == NetworkMode::kHost)
+    return refuse("the host's network is refused (--network host, --allow-host-network)");
+  if (f.memory.empty() || f.cpus.empty()) return refuse("--memory and --cpus are required");
+  if (s.rootfs.empty()) return refuse("--rootfs is required (the service's own root)");
+  if (f.rootfs_rw) return refuse("the root filesystem is read-only; --rootfs-rw is refused");
+  if (!s.security.seccomp_trace_log.empty()) return refuse("--seccomp-mode trace is refused");
+  if (s.runtime != Runtime::kNative)
+    return refuse("the native runtime only (Landlock and the mount audit are the host's)");
+  if (s.context && s.context->mode == ContextMode::kCopy)
+    return refuse("--context copies are writable and executable; use --context-mode bind");
+  if (s.user_namespace)
+    return refuse("needs root (root inside is mapped to an unprivileged range of the host)");
+  for (const auto& v : s.volumes)
+    if (denied_volume_source(v.source))
+      return fail_invalid("--service-mode production: volume source {} is a system directory",
+                          v.source);
+  s.production = true;
+  s.user_namespace = true;
+  // A 65536-id range per container, from its ID, far above any account.
+  uint32_t block = static_cast<uint32_t>(std::stoul(s.id.substr(0, 3), nullptr, 16));
+  s.id_map = {{0, 0x10000000u + block * 0x10000u, 0x10000u}};
+  return {};
+}
+
 }  // namespace
 
 Result<Process> exec_process(const Spec& container, const ExecFlags& f, const Caller& caller) {
@@ -442,6 +492,7 @@ Result<Spec> from_run_flags(const RunFlags& f, const Caller& caller) {
   s.network = TRY(parse_network(f, caller));
   if (s.runtime == Runtime::kGvisor && s.network.user_mode)
     return fail_invalid("--network bridge with --runtime gvisor needs root");
+  TRY(apply_service_mode(f, s));
   return s;
 }
 

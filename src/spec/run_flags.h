@@ -46,6 +46,8 @@ struct RunFlags {
   std::vector<std::string> egress_allow_domains;  // NAME or *.NAME
   std::vector<std::string> publish;               // [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]
   bool egress_deny_all = false;
+  std::string service_mode = "default";  // or production
+  bool verify_rootfs_attestation = false;
 };
 
 // What the translation needs to know about the caller; filled by the CLI, faked by tests.

@@ -158,6 +158,12 @@ struct Spec {
   Runtime runtime = Runtime::kNative;
   std::string gvisor_platform;  // systrap | ptrace | kvm; empty: probed
   std::string cgroup_path;      // absolute under each hierarchy root: /nucleus/<id>
+  // --service-mode production (spec/run_flags.cc): every layer must apply, the mounts are
+  // audited before the command runs, /proc hides other users' processes, and root inside is
+  // id_map's unprivileged host range (uids and gids alike).
+  bool production = false;
+  std::vector<IdMap> id_map;
+  bool verify_rootfs = false;  // --verify-rootfs-attestation (fs/attest.h)
   // A container made from an OCI bundle (nucleus create/run --bundle): what config.json says
   // beyond the above. Not saved with the Spec: the state directory keeps config.json itself.
   std::optional<Oci> oci;

@@ -5,6 +5,7 @@
 namespace nucleus::spec {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(User, uid, gid)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IdMap, container_id, host_id, size)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Capabilities, bounding, effective, inheritable,
                                                 permitted, ambient)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Process, args, env, cwd, user, terminal, open_stdin,
@@ -82,6 +83,9 @@ std::string to_json(const Spec& s) {
                       {"network", s.network},
                       {"timeout_seconds", s.timeout_seconds},
                       {"cgroup_path", s.cgroup_path},
+                      {"production", s.production},
+                      {"id_map", s.id_map},
+                      {"verify_rootfs", s.verify_rootfs},
                       {"runtime", s.runtime == Runtime::kGvisor ? "gvisor" : "native"},
                       {"gvisor_platform", s.gvisor_platform}};
   if (s.context) {
@@ -119,6 +123,9 @@ Result<Spec> spec_from_json(std::string_view text) {
     s.network = j.value("network", s.network);
     s.timeout_seconds = j.value("timeout_seconds", uint64_t{0});
     s.cgroup_path = j.value("cgroup_path", "");
+    s.production = j.value("production", false);
+    s.id_map = j.value("id_map", s.id_map);
+    s.verify_rootfs = j.value("verify_rootfs", false);
     std::string runtime = j.value("runtime", "native");
     if (runtime != "native" && runtime != "gvisor")
       return fail_invalid("corrupted spec: runtime '{}'", runtime);

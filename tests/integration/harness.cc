@@ -293,6 +293,19 @@ HostState HostState::capture() {
   return s;
 }
 
+void make_busybox_rootfs(const std::string& dir) {
+  if (access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "needs /bin/busybox (busybox-static)";
+  std::filesystem::create_directories(dir + "/bin");
+  std::filesystem::copy_file("/bin/busybox", dir + "/bin/busybox");
+  for (const char* tool : {"sh", "echo", "cat", "ls", "sleep", "id", "touch", "mkdir", "true",
+                           "false", "stat", "hostname", "grep", "wc", "head", "kill"})
+    std::filesystem::create_symlink("busybox", dir + "/bin/" + tool);
+  std::filesystem::copy_file(PROBE_BIN, dir + "/probe");
+  chmod((dir + "/probe").c_str(), 0755);
+  for (const char* d : {"proc", "dev", "sys", "tmp", "etc"})
+    std::filesystem::create_directories(dir + "/" + d);
+}
+
 void expect_refused(const std::vector<std::string>& args, const std::string& needle,
                     const RunOptions& opts) {
   RunResult r = run(args, opts);

@@ -52,6 +52,10 @@ const std::string& probe_dir();
 nlohmann::json probe(const std::vector<std::string>& flags, const std::vector<std::string>& checks,
                      RunResult* raw = nullptr, const RunOptions& opts = {});
 
+// A minimal root filesystem at dir: /bin/busybox with links for common tools, the probe at
+// /probe, and empty /proc /dev /sys /tmp /etc. Skips the test without /bin/busybox.
+void make_busybox_rootfs(const std::string& dir);
+
 // A temporary directory removed (recursively) at destruction.
 class TempDir {
  public:

@@ -19,22 +19,14 @@ class Oci : public IntegrationTest {
   void SetUp() override {
     IntegrationTest::SetUp();
     if (IsSkipped()) return;
-    if (access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "needs /bin/busybox (busybox-static)";
-    root_ = dir_.path() + "/state";
     bundle_ = dir_.path() + "/bundle";
     std::string rootfs = bundle_ + "/rootfs";
-    std::filesystem::create_directories(rootfs + "/bin");
-    std::filesystem::copy_file("/bin/busybox", rootfs + "/bin/busybox");
-    for (const char* tool : {"sh", "echo", "cat", "ls", "sleep", "id", "touch", "mkdir", "true",
-                             "false", "stat", "hostname", "grep", "wc", "head", "kill"})
-      std::filesystem::create_symlink("busybox", rootfs + "/bin/" + tool);
-    for (auto [from, to] :
-         {std::pair<const char*, const char*>{PROBE_BIN, "probe"}, {OCI_CHECK_BIN, "oci_check"}}) {
-      std::filesystem::copy_file(from, rootfs + "/" + to);
-      chmod((rootfs + "/" + to).c_str(), 0755);
-    }
-    for (const char* d : {"proc", "dev", "sys", "tmp", "etc", "oci"})
-      std::filesystem::create_directories(rootfs + "/" + d);
+    make_busybox_rootfs(rootfs);
+    if (IsSkipped()) return;
+    root_ = dir_.path() + "/state";
+    std::filesystem::copy_file(OCI_CHECK_BIN, rootfs + "/oci_check");
+    chmod((rootfs + "/oci_check").c_str(), 0755);
+    std::filesystem::create_directories(rootfs + "/oci");
     RunResult spec = run({"spec", "--bundle", bundle_});
     ASSERT_EQ(spec.code, 0) << spec.err;
     config_ = nlohmann::json::parse(slurp_file(bundle_ + "/config.json"));
