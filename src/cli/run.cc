@@ -122,6 +122,9 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
                  "Capabilities to keep, per set, in TOML (instead of --cap-add)");
   app.add_option("--caps-policy-sha256", f.caps_policy_sha256,
                  "The policy file's SHA-256 (hex): checked before it is parsed");
+  app.add_flag("--init", f.init,
+               "PID 1 is nucleus's init: reaps orphans, passes signals on, exits with the "
+               "command's status");
   app.add_option("--service-mode", f.service_mode,
                  "default or production: fail closed (every layer, --memory, --cpus, a read-only "
                  "--rootfs, root inside remapped, mounts audited)");

@@ -165,6 +165,7 @@ Result<std::unique_ptr<Plan>> build(const spec::Spec& s, const Host& host) {
   p->host_gid = host.gid;
   p->uid_map = p->gid_map = s.id_map;  // empty: the caller as root (rootless)
   p->audit_mounts = s.production;
+  p->init = s.init;
 
   TRY(add_root_ops(s, *p));
   TRY(add_process(s, host, *p));

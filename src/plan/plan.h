@@ -124,6 +124,7 @@ struct Plan {
   // --service-mode production: the child reports kAudit once its root is assembled and waits
   // for the parent's go-ahead (the parent audits its mounts first, fs/mount_audit.h).
   bool audit_mounts = false;
+  bool init = false;  // --init: PID 1 is nucleus's init, the command its child (child_init.h)
   // Descriptors 3..3+preserve_fds-1 stay open across execve (--preserve-fds, $LISTEN_FDS).
   unsigned preserve_fds = 0;
   security::landlock::Ruleset landlock;  // abi 0: none

@@ -16,6 +16,7 @@
 
 #include "fs/child_root.h"
 #include "net/loopback.h"
+#include "process/child_init.h"
 #include "process/child_oci.h"
 #include "process/sync.h"
 #include "security/child_process.h"
@@ -280,6 +281,11 @@ void child_main(plan::Plan& p, int sync_fd) noexcept {
   if (p.audit_mounts) {
     if (!child_send(sync_fd, MsgType::kAudit, 0, nullptr)) ::_exit(kExitSetupFailed);
     if (!child_wait_go(sync_fd)) ::_exit(kExitSetupFailed);
+  }
+  // The init stays outside the seccomp filter (any profile runs, however small); it holds no
+  // capability, no_new_privs and Landlock bind it like the command.
+  if (p.init) {
+    if (ChildError e = child_fork_init(p)) fail(sync_fd, e);
   }
   if (p.seccomp_trace) {
     load_seccomp_with_listener(p, sync_fd);  // runtime_syscalls() pass: no one serves it yet

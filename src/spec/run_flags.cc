@@ -264,6 +264,9 @@ bool denied_volume_source(std::string_view src) {
 // host lacks is refused by plan::build (no --allow-degraded-security), the mounts by the audit.
 Result<> apply_service_mode(const RunFlags& f, Spec& s) {
   s.verify_rootfs = f.verify_rootfs_attestation;
+  s.init = f.init;
+  if (s.init && s.runtime != Runtime::kNative)
+    return fail_invalid("--init: the native runtime only (runsc has its own init)");
   if (s.verify_rootfs && s.rootfs.empty())
     return fail_invalid("--verify-rootfs-attestation needs --rootfs");
   if (f.service_mode == "default") return {};
@@ -291,6 +294,7 @@ Result<> apply_service_mode(const RunFlags& f, Spec& s) {
       return fail_invalid("--service-mode production: volume source {} is a system directory",
                           v.source);
   s.production = true;
+  s.init = true;
   s.user_namespace = true;
   // A 65536-id range per container, from its ID, far above any account.
   uint32_t block = static_cast<uint32_t>(std::stoul(s.id.substr(0, 3), nullptr, 16));

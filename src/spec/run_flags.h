@@ -48,6 +48,7 @@ struct RunFlags {
   bool egress_deny_all = false;
   std::string service_mode = "default";  // or production
   bool verify_rootfs_attestation = false;
+  bool init = false;
 };
 
 // What the translation needs to know about the caller; filled by the CLI, faked by tests.

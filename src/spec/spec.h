@@ -162,6 +162,7 @@ struct Spec {
   // audited before the command runs, /proc hides other users' processes, and root inside is
   // id_map's unprivileged host range (uids and gids alike).
   bool production = false;
+  bool init = false;  // --init (production implies it): nucleus's init is PID 1
   std::vector<IdMap> id_map;
   bool verify_rootfs = false;  // --verify-rootfs-attestation (fs/attest.h)
   // A container made from an OCI bundle (nucleus create/run --bundle): what config.json says

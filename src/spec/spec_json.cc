@@ -84,6 +84,7 @@ std::string to_json(const Spec& s) {
                       {"timeout_seconds", s.timeout_seconds},
                       {"cgroup_path", s.cgroup_path},
                       {"production", s.production},
+                      {"init", s.init},
                       {"id_map", s.id_map},
                       {"verify_rootfs", s.verify_rootfs},
                       {"runtime", s.runtime == Runtime::kGvisor ? "gvisor" : "native"},
@@ -124,6 +125,7 @@ Result<Spec> spec_from_json(std::string_view text) {
     s.timeout_seconds = j.value("timeout_seconds", uint64_t{0});
     s.cgroup_path = j.value("cgroup_path", "");
     s.production = j.value("production", false);
+    s.init = j.value("init", false);
     s.id_map = j.value("id_map", s.id_map);
     s.verify_rootfs = j.value("verify_rootfs", false);
     std::string runtime = j.value("runtime", "native");

@@ -35,14 +35,16 @@ class Production : public IntegrationTest {
 };
 
 TEST_F(Production, RunsWithEveryLayer) {
-  RunResult r = run(
-      service({"-u", "1000:1000"}, {"sh", "-c",
-                                    "id -u; cat /proc/self/uid_map; grep ' /proc ' /proc/mounts; "
-                                    "touch /x 2>/dev/null || echo read-only; "
-                                    "grep -E '^(Seccomp|NoNewPrivs|CapEff):' /proc/self/status"}));
+  RunResult r = run(service({"-u", "1000:1000"},
+                            {"sh", "-c",
+                             "echo $$; id -u; cat /proc/self/uid_map; grep ' /proc ' /proc/mounts; "
+                             "touch /x 2>/dev/null || echo read-only; "
+                             "grep -E '^(Seccomp|NoNewPrivs|CapEff):' /proc/self/status"}));
   ASSERT_EQ(r.code, 0) << r.err;
   auto lines = split_lines(r.out);
-  ASSERT_EQ(lines.size(), 7u) << r.out;
+  ASSERT_EQ(lines.size(), 8u) << r.out;
+  EXPECT_EQ(lines[0], "2");  // under nucleus's init
+  lines.erase(lines.begin());
   EXPECT_EQ(lines[0], "1000");
   // Root inside is a host id far above any account, 65536 of them.
   std::istringstream map(lines[1]);
