@@ -1,6 +1,8 @@
 // Helpers for tests of detached containers.
 #pragma once
 
+#include <unistd.h>
+
 #include <string>
 #include <vector>
 
@@ -22,6 +24,16 @@ inline std::string start(const std::vector<std::string>& args, const RunOptions&
   std::string id = trim(r.out);
   EXPECT_EQ(id.size(), 64u) << r.out;
   return id;
+}
+
+// Waits (up to 10 s) until `nucleus logs REF` holds NEEDLE: a workload says it is ready (a trap
+// is set) before the test signals it. True when it does.
+inline bool wait_for_log(const std::string& ref, const std::string& needle) {
+  for (int i = 0; i < 200; i++) {
+    if (run({"logs", ref}).out.find(needle) != std::string::npos) return true;
+    usleep(50000);
+  }
+  return false;
 }
 
 // A detached container with the probe at /context/probe.

@@ -105,7 +105,8 @@ TEST_F(Detached, LogsAreRotatedAtTheCap) {
 
 TEST_F(Detached, StopSendsTermThenKill) {
   std::string polite =
-      start({"--", "sh", "-c", "trap 'exit 42' TERM; while :; do sleep 0.1; done"});
+      start({"--", "sh", "-c", "trap 'exit 42' TERM; echo trapped; while :; do sleep 0.1; done"});
+  ASSERT_TRUE(wait_for_log(polite, "trapped"));
   std::string stubborn = start({"--", "sleep", "100"});  // PID 1 ignores an unhandled TERM
   EXPECT_EQ(run({"stop", polite}).code, 0);
   EXPECT_EQ(run({"wait", polite}).out, "42\n");
@@ -117,8 +118,9 @@ TEST_F(Detached, StopSendsTermThenKill) {
 }
 
 TEST_F(Detached, KillSignalsTheInit) {
-  std::string id = start({"--", "sh", "-c", "trap 'exit 10' USR1; while :; do sleep 0.1; done"});
-  usleep(200000);  // the trap is set
+  std::string id =
+      start({"--", "sh", "-c", "trap 'exit 10' USR1; echo trapped; while :; do sleep 0.1; done"});
+  ASSERT_TRUE(wait_for_log(id, "trapped"));
   EXPECT_EQ(run({"kill", "-s", "USR1", id}).code, 0);
   EXPECT_EQ(run({"wait", id}).out, "10\n");
   RunResult dead = run({"kill", id});

@@ -89,13 +89,15 @@ TEST_F(Gvisor, DetachedLifecycleThroughRunsc) {
 
 TEST_F(Gvisor, StopSendsTermThenKill) {
   start_gv({"--name", "gv-term", "--", "sh", "-c",
-            "trap 'echo got-term; exit 42' TERM; while true; do sleep 0.1; done"});
+            "trap 'echo got-term; exit 42' TERM; echo trapped; while true; do sleep 0.1; done"});
+  ASSERT_TRUE(wait_for_log("gv-term", "trapped"));
   EXPECT_EQ(run({"stop", "gv-term"}).code, 0);
   EXPECT_EQ(status_of("gv-term"), "exited");
   EXPECT_NE(run({"logs", "gv-term"}).out.find("got-term"), std::string::npos);
   EXPECT_EQ(nlohmann::json::parse(run({"inspect", "gv-term"}).out)[0]["state"]["exit_code"], 42);
-  start_gv(
-      {"--name", "gv-stubborn", "--", "sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"});
+  start_gv({"--name", "gv-stubborn", "--", "sh", "-c",
+            "trap '' TERM; echo trapped; while :; do sleep 0.1; done"});
+  ASSERT_TRUE(wait_for_log("gv-stubborn", "trapped"));
   EXPECT_EQ(run({"stop", "-t", "1", "gv-stubborn"}).code, 0);
   EXPECT_EQ(nlohmann::json::parse(run({"inspect", "gv-stubborn"}).out)[0]["state"]["exit_code"],
             137);

@@ -72,7 +72,8 @@ TEST_F(SeccompTrace, TheGeneratedProfileRunsWhatWasTracedAndNoLess) {
 TEST_F(SeccompTrace, DetachedRunsAndExec) {
   std::string log = tmp.path() + "/trace.json";
   std::string id = start({"--seccomp-mode", "trace", "--seccomp-log", log, "--", "sh", "-c",
-                          "trap 'exit 3' TERM; while :; do sleep 0.1; done"});
+                          "trap 'exit 3' TERM; echo trapped; while :; do sleep 0.1; done"});
+  ASSERT_TRUE(wait_for_log(id, "trapped"));
   EXPECT_FALSE(read_log(log).complete);
   RunResult exec = run({"exec", id, "grep", "^Seccomp:", "/proc/self/status"});
   EXPECT_EQ(exec.code, 0) << exec.err;
