@@ -51,9 +51,16 @@ NPROC=$(ulimit -Hu); [ "$NPROC" = unlimited ] || [ "$NPROC" -gt 32768 ] && NPROC
 "${P[@]}" import --change CMD=/bin/sh "$CONF_BUILD/image/rootfs.tar" "$IMGREF" >>"$LOG" 2>&1
 # podman's default rlimits can exceed this host's hard limits: the host's own.
 ULIMITS=(--ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" --ulimit "nproc=$NPROC:$NPROC")
-out=$(timeout 60 script -qec "${P[*]} run --rm -it --network none --cgroup-parent /oci-conf-x \
-  ${ULIMITS[*]} $IMGREF \
-  sh -c 'tty; test -t 0 && echo stdin-is-a-tty'" /dev/null 2>>"$LOG" | tr -d '\r\000' | sed 's/\^@//g')
+# A first, cold run in CI once printed nothing at all (not even podman's own errors, which
+# would reach the terminal too): one more try then, with each attempt's status in the log.
+for try in 1 2; do
+  out=$(timeout 60 script -qec "${P[*]} run --rm -it --network none --cgroup-parent /oci-conf-x \
+    ${ULIMITS[*]} $IMGREF \
+    sh -c 'tty; test -t 0 && echo stdin-is-a-tty'" /dev/null 2>>"$LOG" | tr -d '\r\000' | sed 's/\^@//g')
+  rc=$? # the first failing status in the pipe (pipefail): timeout's 124 on a hang
+  echo "podman run -it, try $try: status $rc, output '$out'" >>"$LOG"
+  [ -n "$out" ] && break
+done
 expect "podman run --rm -it" "/dev/pts/0 stdin-is-a-tty" "$(echo $out)"
 # Landlock through an annotation (docs/oci.md): /tmp writable, the rest of the image not.
 out=$(timeout 60 "${P[@]}" run --rm --network none --cgroup-parent /oci-conf-x "${ULIMITS[@]}" \
