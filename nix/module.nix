@@ -22,6 +22,7 @@ let
     lib.optionals (file != null) ([ "--${flag}" "${file}" ]
       ++ lib.optionals (sha != null) [ "--${flag}-sha256" sha ]);
 
+  opt = flag: value: lib.optionals (value != null) [ "--${flag}" value ];
   runArgs = name: c:
     [ "run" "--sd-notify" "--name" name ]
     ++ lib.optionals (c.rootfs != null) [ "--rootfs" "${c.rootfs}" ]
@@ -40,6 +41,13 @@ let
     ++ policy "seccomp-profile" c.seccompProfile c.seccompProfileSha256
     ++ policy "landlock-policy" c.landlockPolicy c.landlockPolicySha256
     ++ policy "caps-policy" c.capsPolicy c.capsPolicySha256
+    ++ opt "health-cmd" c.healthCmd
+    ++ opt "health-interval" c.healthInterval
+    ++ opt "health-timeout" c.healthTimeout
+    ++ opt "health-retries" (if c.healthRetries == null then null else toString c.healthRetries)
+    ++ opt "health-start-period" c.healthStartPeriod
+    ++ opt "readiness-exec" c.readinessExec
+    ++ opt "readiness-tcp" (if c.readinessTcp == null then null else toString c.readinessTcp)
     ++ c.extraArgs
     ++ [ "--" ] ++ c.command;
 
@@ -84,6 +92,13 @@ let
       landlockPolicySha256 = mkOption { type = types.nullOr types.str; default = null; description = "--landlock-policy-sha256"; };
       capsPolicy = mkOption { type = types.nullOr types.path; default = null; description = "--caps-policy (TOML)"; };
       capsPolicySha256 = mkOption { type = types.nullOr types.str; default = null; description = "--caps-policy-sha256"; };
+      healthCmd = mkOption { type = types.nullOr types.str; default = null; description = "--health-cmd: `/bin/sh -c CMD` inside, healthy when it exits 0"; };
+      healthInterval = mkOption { type = types.nullOr types.str; default = null; description = "--health-interval, e.g. 30s"; };
+      healthTimeout = mkOption { type = types.nullOr types.str; default = null; description = "--health-timeout, e.g. 30s"; };
+      healthRetries = mkOption { type = types.nullOr types.ints.positive; default = null; description = "--health-retries: failures in a row that stop it (systemd restarts it)"; };
+      healthStartPeriod = mkOption { type = types.nullOr types.str; default = null; description = "--health-start-period, e.g. 1m"; };
+      readinessExec = mkOption { type = types.nullOr types.str; default = null; description = "--readiness-exec: READY=1 once this succeeds inside"; };
+      readinessTcp = mkOption { type = types.nullOr types.port; default = null; description = "--readiness-tcp: READY=1 once 127.0.0.1:PORT inside accepts"; };
       extraArgs = mkOption { type = types.listOf types.str; default = [ ]; description = "More `nucleus run` options."; };
     };
   };

@@ -17,6 +17,16 @@ nlohmann::json pid_json(const container::ProcessId& p, bool alive) {
 }
 
 // The init's mount table (/proc/<pid>/mountinfo): destination, type, source, options.
+// As docker inspect's State.Health; null without a health check.
+nlohmann::json health_json(const container::Health& h) {
+  if (h.status.empty()) return nullptr;
+  nlohmann::json log = nlohmann::json::array();
+  for (const auto& r : h.log)
+    log.push_back(
+        {{"start", r.start}, {"end", r.end}, {"exit_code", r.exit_code}, {"output", r.output}});
+  return {{"status", h.status}, {"failing_streak", h.failing_streak}, {"log", log}};
+}
+
 nlohmann::json mounts_of(pid_t pid) {
   nlohmann::json out = nlohmann::json::array();
   auto info = fs::read_file(fmt::format("/proc/{}/mountinfo", pid));
@@ -66,6 +76,8 @@ Result<nlohmann::json> describe(const container::Store& st, const std::string& i
         {"finished", s.finished},
         {"restart_policy", s.restart.mode},
         {"restart_count", s.restart_count},
+        {"health", health_json(s.health)},
+        {"readiness", s.readiness},
         {"auto_remove", s.auto_remove}}},
       {"spec", spec},
       {"limits", limits},

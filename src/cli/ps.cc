@@ -41,7 +41,7 @@ int ps(int argc, char** argv) {
 
   container::Store store = cli::store();
   nlohmann::json out = nlohmann::json::array();
-  std::string table = fmt::format("{:<12}  {:<16}  {:<30}  {:<16}  {:<12}  {}\n", "CONTAINER ID",
+  std::string table = fmt::format("{:<12}  {:<16}  {:<30}  {:<16}  {:<20}  {}\n", "CONTAINER ID",
                                   "NAME", "COMMAND", "CREATED", "STATUS", "PID");
   for (const auto& id : store.ids()) {
     auto now = container::look(store, id);
@@ -53,6 +53,13 @@ int ps(int argc, char** argv) {
     bool up = o.status != "exited" && o.status != "dead";
     if (!up && !all) continue;
     std::string status = o.status == "exited" ? fmt::format("exited ({})", s.exit_code) : o.status;
+    // As docker's "Up 2 minutes (healthy)": while it runs, its health (or readiness) says more.
+    bool running = o.status == "running";
+    if (running && !s.health.status.empty()) {
+      status += " (" + s.health.status + ")";
+    } else if (running && s.readiness == "waiting") {
+      status += " (not ready)";
+    }
     bool has_init = o.status == "running" || o.status == "paused";
     if (quiet) {
       std::printf("%s\n", id.substr(0, 12).c_str());
@@ -64,10 +71,12 @@ int ps(int argc, char** argv) {
          {"command", s.command},
          {"created", s.created},
          {"status", o.status},
+         {"health", running ? s.health.status : ""},
+         {"ready", running && s.readiness == "ready"},
          {"exit_code", s.exit_code},
          {"pid", has_init ? nlohmann::json(s.init.pid) : nlohmann::json(nullptr)},
          {"monitor_pid", o.active ? nlohmann::json(s.monitor.pid) : nlohmann::json(nullptr)}});
-    table += fmt::format("{:<12}  {:<16}  {:<30}  {:<16}  {:<12}  {}\n", id.substr(0, 12), s.name,
+    table += fmt::format("{:<12}  {:<16}  {:<30}  {:<16}  {:<20}  {}\n", id.substr(0, 12), s.name,
                          joined(s.command, 30), ago(s.created), status,
                          has_init ? std::to_string(s.init.pid) : "-");
   }

@@ -165,8 +165,10 @@ std::optional<int> parse_run(int argc, char** argv, RunCommand& c) {
   bool debug = false;
   add_flags(app, f, debug);
   add_lifecycle_flags(app, c.life);
+  add_check_flags(app, c.checks);
   app.add_flag("--sd-notify", c.sd_notify,
-               "Tell systemd (NOTIFY_SOCKET) READY=1 once the command runs (foreground only)");
+               "Tell systemd (NOTIFY_SOCKET) READY=1 once the command runs, or once its readiness "
+               "check passes (foreground only)");
   app.prefix_command();  // everything from the first non-option on is the command
   if (auto code = parse(app, argc, argv)) return *code;
   if (debug) log::set_level(log::Level::kDebug);
@@ -205,6 +207,7 @@ Result<spec::Spec> prepare_run(RunCommand& c, container::DetachOptions& detach) 
   auto s = TRY(spec::from_run_flags(f, caller()));
   if (c.sd_notify && s.runtime == spec::Runtime::kGvisor)
     return fail_invalid("--sd-notify: not with --runtime gvisor (yet)");
+  detach.checks = TRY(parse_checks(c.checks, s));
   return s;
 }
 
@@ -219,13 +222,15 @@ int run(int argc, char** argv) {
       return report(started.error());
     return 0;
   }
-  std::function<void()> started;
+  std::function<void()> notify, started, ready;
   if (c.sd_notify)
-    started = [] {
+    notify = [] {
       if (auto sent = sd_notify(fmt::format("READY=1\nMAINPID={}", ::getpid())); !sent)
         log::warn("--sd-notify: {}", sent.error().what());
     };
-  auto code = container::run(*s, started);
+  // Ready when the command runs, or when its readiness check passes.
+  (detach.checks.readiness.any() ? ready : started) = notify;
+  auto code = container::run(*s, started, detach.checks, ready);
   if (!code) return report(code.error());
   return *code;
 }

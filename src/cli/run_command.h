@@ -7,9 +7,14 @@
 #include <vector>
 
 #include "container/detach.h"
+#include "container/health.h"
 #include "spec/run_flags.h"
 #include "spec/spec.h"
 #include "util/result.h"
+
+namespace CLI {
+class App;
+}
 
 namespace nucleus::cli {
 
@@ -19,11 +24,22 @@ struct Lifecycle {
   std::vector<std::string> log_opts;
 };
 
+// Health and readiness options as typed (cli/run_checks.cc).
+struct CheckFlags {
+  std::string health_cmd, health_interval, health_timeout, health_retries, health_start_period;
+  std::string readiness_exec, readiness_tcp;
+};
+
 struct RunCommand {
   spec::RunFlags flags;
   Lifecycle life;
+  CheckFlags checks;
   bool sd_notify = false;
 };
+
+void add_check_flags(CLI::App& app, CheckFlags& c);
+// Checked against the Spec they go with (not under gVisor, yet).
+Result<container::Checks> parse_checks(const CheckFlags& f, const spec::Spec& s);
 
 // An exit code when parsing ends the command (--help, a bad option).
 std::optional<int> parse_run(int argc, char** argv, RunCommand& c);

@@ -62,10 +62,11 @@ void detach_self(int& report_fd) {
   ::syscall(SYS_close_range, 4, ~0u, 0);
 }
 
-bool wants_restart(const State& s, int code) {
+// An unhealthy container that its health check stopped counts as failed whatever its code.
+bool wants_restart(const State& s, int code, bool unhealthy) {
   if (s.stop_requested) return false;
   if (s.restart.mode == "always") return true;
-  if (s.restart.mode != "on-failure" || code == 0) return false;
+  if (s.restart.mode != "on-failure" || (code == 0 && !unhealthy)) return false;
   return s.restart.max_retries == 0 || s.restart_count < s.restart.max_retries;
 }
 
@@ -121,8 +122,8 @@ State initial_state(const spec::Spec& s, const DetachOptions& o) {
 // Records the end of one run; true when the policy restarts it. `last` releases what the
 // container holds (cgroup, network).
 Result<bool> record_exit(Store& store, const std::string& id, int code,
-                         const std::function<void()>& last) {
-  bool restart = wants_restart(TRY(store.load(id)), code);
+                         const std::function<void()>& last, bool unhealthy = false) {
+  bool restart = wants_restart(TRY(store.load(id)), code, unhealthy);
   // The last exit: the cgroup and network go before the state says "exited", so whoever waited
   // for that finds nothing running.
   if (!restart) last();
@@ -204,6 +205,7 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
           x.init = ProcessId::of(child->pid);
           x.started = t0;
           x.ip = network ? network->ip() : "";
+          reset_checks(o.checks, x);
         },
         /*durable=*/false));
     if (!started) {
@@ -220,11 +222,17 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     process::MonitorOptions mo;
     mo.timeout_seconds = s.timeout_seconds;
     mo.on_idle = memory::release_startup_pages;  // an idle monitor keeps only its loop resident
-    auto status = process::monitor(*child, mo, &pump);
+    bool unhealthy = false;
+    auto status = [&] {  // the checks run while the monitor waits, and end with the run
+      CheckRunner checks(store, s.id, o.checks, child->pidfd.get(), nullptr);
+      auto exit = process::monitor(*child, mo, &pump);
+      unhealthy = checks.stopped_unhealthy();
+      return exit;
+    }();
     if (auto written = end_trace(s, *child, traced); !written)
       nucleus::log::error("{}", written.error().what());
-    auto restart =
-        record_exit(store, s.id, status ? status->code : process::kExitSetupFailed, release);
+    auto restart = record_exit(store, s.id, status ? status->code : process::kExitSetupFailed,
+                               release, unhealthy);
     if (!restart || !*restart) break;
     quick_failures = now() - t0 >= 10 ? 0 : quick_failures + 1;
     if (!backoff(store, s.id, quick_failures)) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "container/health.h"
 #include "container/state.h"
 #include "spec/spec.h"
 #include "util/result.h"
@@ -18,6 +19,7 @@ struct DetachOptions {
   uint64_t log_max_size = 0;
   int log_max_files = 0;
   std::string restore_from;  // gVisor: a checkpoint's image directory to continue from
+  Checks checks;             // health and readiness, run by the monitor
 };
 
 // Returns once the container runs (its ID registered, its command executed; the ID printed on

@@ -11,12 +11,14 @@
 #include "container/trace_log.h"
 #include "process/monitor.h"
 #include "process/pty.h"
+#include "spec/spec_json.h"
 #include "util/log.h"
 #include "util/scope_exit.h"
 
 namespace nucleus::container {
 
-Result<int> run(const spec::Spec& s, const std::function<void()>& started) {
+Result<int> run(const spec::Spec& s, const std::function<void()>& started, const Checks& checks,
+                const std::function<void()>& ready) {
   if (s.runtime == spec::Runtime::kGvisor) return backend::gvisor::run(s);
   // Registered while the child builds its root (off the critical path), removed after the
   // cgroup: a nucleus killed at any point leaves a dead state or an orphan cgroup, both of which
@@ -45,7 +47,12 @@ Result<int> run(const spec::Spec& s, const std::function<void()>& started) {
     st.monitor = ProcessId::self();
     st.init = ProcessId::of(pid);
     st.cgroup_path = cg ? s.cgroup_path : "";
-    TRY(store.create(st, {}, /*durable=*/false));
+    reset_checks(checks, st);
+    // The checks run through `nucleus exec`, which needs the spec (written only then: the
+    // serialiser costs resident pages on every start).
+    std::vector<std::pair<std::string, std::string>> files;
+    if (checks.any()) files.emplace_back("spec.json", spec::to_json(s));
+    TRY(store.create(st, files, /*durable=*/false));
     registered = true;
     return {};
   };
@@ -54,12 +61,17 @@ Result<int> run(const spec::Spec& s, const std::function<void()>& started) {
   if (started) started();
   std::optional<process::PtyRelay> relay;
   if (child.pty_master) relay.emplace(child.pty_master.get(), s.process.open_stdin);
-  auto status =
-      TRY(process::monitor(child, {s.timeout_seconds, {}, 0, {}}, relay ? &*relay : nullptr));
+  bool unhealthy = false;
+  auto status = TRY([&] {
+    CheckRunner runner(store, s.id, checks, child.pidfd.get(), ready);
+    auto exit = process::monitor(child, {s.timeout_seconds, {}, 0, {}}, relay ? &*relay : nullptr);
+    unhealthy = runner.stopped_unhealthy();
+    return exit;
+  }());
   log::debug("{:.2f} ms: workload exited with {}", log::elapsed_ms(), status.code);
   std::map<int, uint64_t> calls;
   TRY(end_trace(s, child, calls));
-  return status.code;
+  return unhealthy && status.code == 0 ? 1 : status.code;
 }
 
 }  // namespace nucleus::container

@@ -4,13 +4,16 @@
 
 #include <functional>
 
+#include "container/health.h"
 #include "spec/spec.h"
 #include "util/result.h"
 
 namespace nucleus::container {
 
 // The workload's exit code (128+N for signal N), or an Error whose exit_code says 125/126/127.
-// started (optional) is called once the command runs (native runtime).
-Result<int> run(const spec::Spec& spec, const std::function<void()>& started = {});
+// started (optional) is called once the command runs (native runtime), ready once the
+// readiness check passes. A container its health check stopped exits non-zero (1 at least).
+Result<int> run(const spec::Spec& spec, const std::function<void()>& started = {},
+                const Checks& checks = {}, const std::function<void()>& ready = {});
 
 }  // namespace nucleus::container

@@ -64,6 +64,25 @@ ProcessId pid_from(const nlohmann::json& j) {
   return p;
 }
 
+std::string health_json(const Health& h) {
+  std::string log;
+  for (const auto& r : h.log)
+    log += fmt::format("{}{{\"start\":{},\"end\":{},\"exit_code\":{},\"output\":{}}}",
+                       log.empty() ? "" : ",", r.start, r.end, r.exit_code, quote(r.output));
+  return fmt::format("{{\"status\":{},\"failing_streak\":{},\"log\":[{}]}}", quote(h.status),
+                     h.failing_streak, log);
+}
+
+Health health_from(const nlohmann::json& j) {
+  Health h;
+  h.status = j.value("status", "");
+  h.failing_streak = j.value("failing_streak", 0);
+  for (const auto& r : j.value("log", nlohmann::json::array()))
+    h.log.push_back({r.value("start", int64_t{0}), r.value("end", int64_t{0}),
+                     r.value("exit_code", 0), r.value("output", "")});
+  return h;
+}
+
 }  // namespace
 
 bool valid_id(std::string_view id) {
@@ -111,12 +130,13 @@ std::string to_json(const State& s) {
       "\"init\":{},\"started\":{},\"finished\":{},\"exit_code\":{},\"cgroup_path\":{},\"ip\":{},"
       "\"detached\":{},\"auto_remove\":{},\"restart\":{{\"mode\":{},\"max_retries\":{}}},"
       "\"restart_count\":{},\"stop_requested\":{},\"log_max_size\":{},\"log_max_files\":{},"
-      "\"gvisor\":{},\"oci\":{},\"bundle\":{},\"created_ns\":{},\"poststart_hooks\":{}}}\n",
+      "\"health\":{},\"readiness\":{},\"gvisor\":{},\"oci\":{},\"bundle\":{},\"created_ns\":{},"
+      "\"poststart_hooks\":{}}}\n",
       quote(s.id), quote(s.name), cmd, s.created, quote(s.status), pid_json(s.monitor),
       pid_json(s.init), s.started, s.finished, s.exit_code, quote(s.cgroup_path), quote(s.ip),
       s.detached, s.auto_remove, quote(s.restart.mode), s.restart.max_retries, s.restart_count,
-      s.stop_requested, s.log_max_size, s.log_max_files, s.gvisor, s.oci, quote(s.bundle),
-      s.created_ns, s.poststart_hooks);
+      s.stop_requested, s.log_max_size, s.log_max_files, health_json(s.health), quote(s.readiness),
+      s.gvisor, s.oci, quote(s.bundle), s.created_ns, s.poststart_hooks);
 }
 
 Result<State> from_json(std::string_view text) {
@@ -156,6 +176,8 @@ Result<State> from_json(std::string_view text) {
     s.stop_requested = j.value("stop_requested", false);
     s.log_max_size = j.value("log_max_size", uint64_t{0});
     s.log_max_files = j.value("log_max_files", 0);
+    if (j.contains("health")) s.health = health_from(j.at("health"));
+    s.readiness = j.value("readiness", "");
     s.gvisor = j.value("gvisor", false);
     static constexpr std::string_view kStatuses[] = {"created",    "running", "paused",
                                                      "restarting", "exited",  "creating"};

@@ -33,6 +33,21 @@ struct RestartPolicy {
   int max_retries = 0;      // on-failure:N; 0 = no limit
 };
 
+// One health check's outcome (the last few are kept, as docker inspect's State.Health.Log).
+struct HealthResult {
+  int64_t start = 0, end = 0;  // Unix seconds
+  int exit_code = 0;           // -1: it ran past --health-timeout and was killed
+  std::string output;          // its stdout and stderr, at most 4 KiB
+};
+
+// The health check's view of the current run; reset at each (re)start.
+struct Health {
+  std::string status;  // "" (no check) | starting | healthy | unhealthy
+  int failing_streak = 0;
+  std::vector<HealthResult> log;
+};
+inline constexpr size_t kHealthLogSize = 5;
+
 struct State {
   std::string id;
   std::string name;
@@ -53,7 +68,9 @@ struct State {
   bool stop_requested = false;  // stop/rm: the monitor must not restart it
   uint64_t log_max_size = 0;    // bytes per log file before rotation
   int log_max_files = 0;
-  bool gvisor = false;  // --runtime gvisor: init is `runsc run`; verbs go through runsc
+  Health health;
+  std::string readiness;  // "" (no check) | waiting | ready: --readiness-exec/-tcp passed
+  bool gvisor = false;    // --runtime gvisor: init is `runsc run`; verbs go through runsc
   // An OCI container (create --bundle): no monitor; status creating | created | running |
   // paused, and "stopped" once the init is gone. config.json is kept beside state.json.
   bool oci = false;

@@ -10,14 +10,35 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
+
+#include "util/fs.h"
+#include "util/parse.h"
+
 namespace nucleus::process {
 namespace {
+
+// The child's own children that lead process groups of their own, with those groups: what
+// `nucleus exec` started in a container (a session of its own there) goes with it.
+void kill_child_groups(pid_t pid) {
+  auto children = fs::read_file(fmt::format("/proc/{}/task/{}/children", pid, pid));
+  if (!children) return;
+  for (auto word : parse::words(*children)) {
+    auto child = parse::uint(word, 1, INT32_MAX);
+    if (!child) continue;
+    ::kill(-static_cast<pid_t>(*child), SIGKILL);
+    ::kill(static_cast<pid_t>(*child), SIGKILL);
+  }
+}
 
 // Waits up to timeout_ms for the child, kills its session after that (or anything of it left),
 // and returns its exit code or -1.
 int finish(const Child& c, int timeout_ms, bool session) {
   pollfd p{c.pidfd.get(), POLLIN, 0};
-  if (::poll(&p, 1, timeout_ms) <= 0) ::kill(session ? -c.pid : c.pid, SIGKILL);
+  if (::poll(&p, 1, timeout_ms) <= 0) {
+    if (session) kill_child_groups(c.pid);
+    ::kill(session ? -c.pid : c.pid, SIGKILL);
+  }
   int st = 0;
   while (::waitpid(c.pid, &st, 0) < 0 && errno == EINTR) {
   }

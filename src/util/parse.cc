@@ -1,5 +1,6 @@
 #include "util/parse.h"
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 
@@ -35,6 +36,32 @@ Result<uint64_t> millis(std::string_view s) {
     f = f * 10 + static_cast<uint64_t>(c - '0');
   }
   return w * 1000 + f;
+}
+
+Result<uint64_t> duration_ms(std::string_view s) {
+  auto bad = [&] { return Error::invalid("'{}' is not a duration (e.g. 30s, 500ms, 1m30s)", s); };
+  if (s.empty()) return fail(bad());
+  if (s.find_first_not_of("0123456789.") == std::string_view::npos)
+    return millis(s).map_error([&](const Error&) { return bad(); });
+  static constexpr std::pair<std::string_view, uint64_t> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+  uint64_t total = 0;
+  for (std::string_view rest = s; !rest.empty();) {
+    size_t num_end = rest.find_first_not_of("0123456789.");
+    if (num_end == 0 || num_end == std::string_view::npos) return fail(bad());
+    size_t unit_end = rest.find_first_of("0123456789.", num_end);
+    std::string_view unit = rest.substr(num_end, unit_end - num_end);
+    auto u = std::find_if(std::begin(kUnits), std::end(kUnits),
+                          [&](const auto& k) { return k.first == unit; });
+    auto thousandths = millis(rest.substr(0, num_end));
+    if (u == std::end(kUnits) || !thousandths) return fail(bad());
+    unsigned __int128 v = static_cast<unsigned __int128>(*thousandths) * u->second / 1000;
+    if (v > (1ull << 40)) return fail_invalid("duration '{}' is too long", s);
+    total += static_cast<uint64_t>(v);
+    rest = unit_end == std::string_view::npos ? std::string_view{} : rest.substr(unit_end);
+  }
+  if (total > (1ull << 40)) return fail_invalid("duration '{}' is too long", s);
+  return total;
 }
 
 Result<uint64_t> size(std::string_view s) {

@@ -17,6 +17,9 @@ Result<uint64_t> size(std::string_view s);
 Result<uint64_t> uint(std::string_view s, uint64_t min, uint64_t max);
 // "1.5" -> 1500 (millicores); at most three decimals.
 Result<uint64_t> millis(std::string_view s);
+// A duration in milliseconds: "30" (seconds), "1.5s", "500ms", "2m", "1h", "1m30s" (Go's units,
+// as docker's --health-interval, but ns and us).
+Result<uint64_t> duration_ms(std::string_view s);
 
 std::vector<std::string_view> split(std::string_view s, char sep);
 // The views point into the argument: splitting a temporary string (read_file(...).value_or(""))

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "harness.h"
+#include "notify_socket.h"
 
 namespace nucleus::testing {
 namespace {
@@ -118,6 +119,22 @@ TEST_F(Production, TheRootfsMustBeAsAttested) {
   expect_refused(verified(), "is a symlink, not a regular file");
   std::filesystem::remove(manifest);
   expect_refused(verified(), "make it with `nucleus rootfs attest");
+}
+
+TEST_F(Production, ChecksRunUnderEveryLayer) {
+  // Ready once /tmp/ok exists, unhealthy once it is gone: both seen through `nucleus exec` into
+  // the remapped, read-only, audited container, its init passing the stop on.
+  NotifySocket sock(tmp.path() + "/notify");
+  RunOptions o;
+  o.env = {sock.env()};
+  RunResult r =
+      run(service({"--sd-notify", "--readiness-exec", "test -e /tmp/ok", "--health-cmd",
+                   "test -e /tmp/ok", "--health-interval", "200ms", "--health-retries", "2"},
+                  {"sh", "-c", "sleep 0.3; touch /tmp/ok; sleep 1; rm /tmp/ok; sleep 60"}),
+          o);
+  EXPECT_EQ(sock.receive().substr(0, 8), "READY=1\n");
+  EXPECT_EQ(r.code, 143) << r.err;  // sh, killed by the SIGTERM its init passed on
+  EXPECT_NE(r.err.find("unhealthy after 2 failed checks"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -1,38 +1,12 @@
 // nucleus under systemd: run --sd-notify tells NOTIFY_SOCKET READY=1 once the command runs, and
 // `nucleus generate systemd` writes a unit whose ExecStart line runs the container.
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <cstring>
-
 #include "harness.h"
-#include "util/unique_fd.h"
+#include "notify_socket.h"
 
 namespace nucleus::testing {
 namespace {
-
-// A datagram socket standing in for systemd's notification socket.
-class NotifySocket {
- public:
-  explicit NotifySocket(const std::string& path) : path_(path) {
-    fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
-    EXPECT_EQ(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  }
-  std::string env() const { return "NOTIFY_SOCKET=" + path_; }
-  std::string receive() const {
-    char buf[512];
-    ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
-    return n < 0 ? "" : std::string(buf, static_cast<size_t>(n));
-  }
-
- private:
-  std::string path_;
-  UniqueFd fd_;
-};
 
 class Systemd : public IntegrationTest {
  protected:

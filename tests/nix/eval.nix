@@ -15,6 +15,7 @@ let
       path = "path";
       package = "package";
       ints.positive = "int";
+      port = "port";
     };
     optionals = c: l: if c then l else [ ];
     optional = c: x: if c then [ x ] else [ ];
@@ -48,6 +49,13 @@ let
     landlockPolicySha256 = null;
     capsPolicy = "/etc/nucleus/web-caps.toml";
     capsPolicySha256 = "00ff";
+    healthCmd = "wget -qO- http://127.0.0.1:8080/health";
+    healthInterval = "10s";
+    healthTimeout = null;
+    healthRetries = 3;
+    healthStartPeriod = null;
+    readinessExec = null;
+    readinessTcp = 8080;
     extraArgs = [ "--timeout" "3600" ];
   };
   m = import ../../nix/module.nix {

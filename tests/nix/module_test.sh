@@ -50,6 +50,14 @@ MODE=prod
 /etc/nucleus/web-caps.toml
 --caps-policy-sha256
 00ff
+--health-cmd
+wget -qO- http://127.0.0.1:8080/health
+--health-interval
+10s
+--health-retries
+3
+--readiness-tcp
+8080
 --timeout
 3600
 --

@@ -23,5 +23,17 @@ TEST(Parse, Millis) {
   EXPECT_FALSE(parse::millis("1.2345"));
   EXPECT_FALSE(parse::millis("x"));
 }
+
+TEST(Parse, Durations) {
+  EXPECT_EQ(*parse::duration_ms("30"), 30000u);
+  EXPECT_EQ(*parse::duration_ms("0.5"), 500u);
+  EXPECT_EQ(*parse::duration_ms("500ms"), 500u);
+  EXPECT_EQ(*parse::duration_ms("1.5s"), 1500u);
+  EXPECT_EQ(*parse::duration_ms("2m"), 120000u);
+  EXPECT_EQ(*parse::duration_ms("1h"), 3600000u);
+  EXPECT_EQ(*parse::duration_ms("1m30s"), 90000u);
+  for (const char* bad : {"", "s", "10x", "1m30", "-1s", "1.2.3s", "5 s", "ms500", "99999999h"})
+    EXPECT_FALSE(parse::duration_ms(bad)) << bad;
+}
 }  // namespace
 }  // namespace nucleus

@@ -69,6 +69,25 @@ TEST(StateJson, EscapesEverything) {
   EXPECT_FALSE(from_json(to_json(s)));
 }
 
+TEST(StateJson, HealthAndReadinessRoundTrip) {
+  State s;
+  s.id = std::string(64, 'e');
+  s.status = "running";
+  s.health.status = "unhealthy";
+  s.health.failing_streak = 2;
+  s.health.log = {{10, 11, -1, "timed out"}, {12, 13, 1, "quote \" and \n"}};
+  s.readiness = "ready";
+  auto back = from_json(to_json(s));
+  ASSERT_TRUE(back) << back.error().what() << to_json(s);
+  EXPECT_EQ(back->health.status, "unhealthy");
+  EXPECT_EQ(back->health.failing_streak, 2);
+  ASSERT_EQ(back->health.log.size(), 2u);
+  EXPECT_EQ(back->health.log[0].exit_code, -1);
+  EXPECT_EQ(back->health.log[1].start, 12);
+  EXPECT_EQ(back->health.log[1].output, "quote \" and \n");
+  EXPECT_EQ(back->readiness, "ready");
+}
+
 TEST_F(StoreTest, LookTellsExitedFromDead) {
   Store store(dir_);
   State s = state('d');

@@ -1,0 +1,240 @@
+#include "container/health.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <stop_token>
+#include <thread>
+
+#include "container/root.h"
+#include "net/guard.h"
+#include "process/spawn.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+namespace nucleus::container {
+namespace {
+
+constexpr size_t kOutputMax = 4096;  // as docker's health log
+constexpr int kReadinessPollMs = 100;
+constexpr int kTcpProbeMs = 2000;
+constexpr int kStopGraceMs = 10000;  // TERM, then KILL, as `nucleus stop`
+
+int64_t now_s() {
+  return static_cast<int64_t>(::time(nullptr));
+}
+
+int64_t now_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// At most kOutputMax bytes, valid UTF-8 (the state is JSON): other bytes become '?'.
+std::string clean_output(std::string text) {
+  if (text.size() > kOutputMax) text.resize(kOutputMax);
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xe  ? 3
+                 : (c >> 3) == 0x1e ? 4
+                                    : 0;
+    bool ok = len > 0 && i + len <= text.size();
+    for (size_t k = 1; ok && k < len; k++)
+      ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    if (ok) {
+      out.append(text, i, len);
+      i += len;
+    } else {
+      out += '?';
+      i++;
+    }
+  }
+  return out;
+}
+
+// `/bin/sh -c CMD` in the container, through `nucleus exec` (the container's own policies).
+HealthResult run_inside(const std::string& id, const std::string& cmd, uint64_t timeout_ms) {
+  HealthResult r;
+  r.start = now_s();
+  auto done = process::run_with_input(
+      {"/proc/self/exe", "--root", state_root(), "exec", id, "/bin/sh", "-c", cmd}, "",
+      static_cast<int>(timeout_ms));
+  r.end = now_s();
+  if (!done) {
+    r.exit_code = -1;
+    r.output = done.error().what();
+    return r;
+  }
+  r.exit_code = done->code;
+  r.output = clean_output(done->out + done->err);
+  if (done->code == -1)
+    r.output = fmt::format("the check ran past its timeout of {} ms and was killed", timeout_ms);
+  return r;
+}
+
+// A connection to 127.0.0.1:port from inside the init's network namespace (a child joins it:
+// setns changes the calling thread, and this one must stay on the host).
+bool tcp_accepts(int init_pidfd, int port) {
+  pid_t pid = ::fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    if (::setns(init_pidfd, CLONE_NEWNET) != 0) ::_exit(2);
+    int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::_exit(s >= 0 && ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 ? 0 : 1);
+  }
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  pollfd p{pidfd.get(), POLLIN, 0};
+  if (!pidfd || ::poll(&p, 1, kTcpProbeMs) <= 0) ::kill(pid, SIGKILL);
+  int st = 0;
+  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+// A line in the container's event log (beside the egress guard's), appended in one write.
+void health_event(const Store& store, const std::string& id, const Health& h) {
+  nlohmann::json e{{"time", clock::now_rfc3339()},
+                   {"container", id},
+                   {"type", "health-status"},
+                   {"status", h.status},
+                   {"failing_streak", h.failing_streak}};
+  if (!h.log.empty()) e["exit_code"] = h.log.back().exit_code;
+  std::string line = e.dump() + "\n";
+  UniqueFd fd(::open((store.dir(id) + "/" + net::guard::kEventsFile).c_str(),
+                     O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (fd) (void)!::write(fd.get(), line.data(), line.size());
+}
+
+}  // namespace
+
+void reset_checks(const Checks& checks, State& s) {
+  s.health = {};
+  if (!checks.health.cmd.empty()) s.health.status = "starting";
+  s.readiness = checks.readiness.any() ? "waiting" : "";
+}
+
+struct CheckRunner::Impl {
+  Store& store;
+  std::string id;
+  Checks checks;
+  int init_pidfd;
+  std::function<void()> on_ready;
+  std::atomic<bool> unhealthy{false};
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::jthread thread;
+
+  // False when asked to stop before ms passed.
+  bool sleep(const std::stop_token& stop, int64_t ms) {
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, stop, std::chrono::milliseconds(ms), [] { return false; });
+    return !stop.stop_requested();
+  }
+
+  bool ready_now() {
+    const auto& r = checks.readiness;
+    if (r.tcp_port != 0) return tcp_accepts(init_pidfd, r.tcp_port);
+    return run_inside(id, r.exec, checks.health.timeout_ms).exit_code == 0;
+  }
+
+  void wait_ready(const std::stop_token& stop) {
+    while (!ready_now())
+      if (!sleep(stop, kReadinessPollMs)) return;
+    if (stop.stop_requested()) return;
+    (void)store.modify(
+        id, [](State& x) { x.readiness = "ready"; }, /*durable=*/false);
+    if (on_ready) on_ready();
+  }
+
+  // Records one check; true when the container has just become unhealthy.
+  bool record(const HealthResult& r, bool in_start_period) {
+    Health now;
+    bool changed = false;
+    (void)store.modify(
+        id,
+        [&](State& x) {
+          Health& h = x.health;
+          std::string before = h.status;
+          h.log.push_back(r);
+          if (h.log.size() > kHealthLogSize) h.log.erase(h.log.begin());
+          if (r.exit_code == 0) {
+            h.failing_streak = 0;
+            h.status = "healthy";
+          } else if (!in_start_period || h.status == "healthy") {
+            // Docker: failures in the start period count only once a check has passed.
+            h.failing_streak++;
+            if (h.failing_streak >= checks.health.retries) h.status = "unhealthy";
+          }
+          changed = h.status != before;
+          now = h;
+        },
+        /*durable=*/false);
+    if (changed) health_event(store, id, now);
+    return changed && now.status == "unhealthy";
+  }
+
+  void stop_container() {
+    unhealthy = true;
+    log::warn("container {}: unhealthy after {} failed checks; stopping it", id.substr(0, 12),
+              checks.health.retries);
+    ::syscall(SYS_pidfd_send_signal, init_pidfd, SIGTERM, nullptr, 0);
+    pollfd p{init_pidfd, POLLIN, 0};
+    if (::poll(&p, 1, kStopGraceMs) <= 0)
+      ::syscall(SYS_pidfd_send_signal, init_pidfd, SIGKILL, nullptr, 0);
+  }
+
+  void run(const std::stop_token& stop) {
+    int64_t started = now_ms();
+    if (checks.readiness.any()) wait_ready(stop);
+    const auto& h = checks.health;
+    if (h.cmd.empty()) return;
+    while (sleep(stop, static_cast<int64_t>(h.interval_ms))) {
+      bool in_start = now_ms() - started < static_cast<int64_t>(h.start_period_ms);
+      HealthResult r = run_inside(id, h.cmd, h.timeout_ms);
+      if (stop.stop_requested()) return;  // the container is gone: no verdict on it
+      if (record(r, in_start)) {
+        stop_container();
+        return;
+      }
+    }
+  }
+};
+
+CheckRunner::CheckRunner(Store& store, std::string id, const Checks& checks, int init_pidfd,
+                         std::function<void()> on_ready)
+    : impl_(std::make_unique<Impl>(store, std::move(id), checks, init_pidfd, std::move(on_ready))) {
+  if (checks.any()) impl_->thread = std::jthread([this](std::stop_token st) { impl_->run(st); });
+}
+
+CheckRunner::~CheckRunner() {
+  if (impl_->thread.joinable()) {
+    impl_->thread.request_stop();
+    impl_->thread.join();
+  }
+}
+
+bool CheckRunner::stopped_unhealthy() const {
+  return impl_->unhealthy;
+}
+
+}  // namespace nucleus::container
