@@ -1,4 +1,6 @@
 // `nucleus run` health and readiness options (container/health.h runs the checks).
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/run_command.h"
@@ -42,9 +44,12 @@ void add_check_flags(CLI::App& app, CheckFlags& c) {
       ->check(not_blank);
   app.add_option("--readiness-tcp", c.readiness_tcp,
                  "Ready once 127.0.0.1:PORT inside accepts a connection");
+  app.add_flag("--readiness-sd-notify", c.readiness_sd_notify,
+               "Ready once the command says READY=1 to its NOTIFY_SOCKET (its STATUS= and "
+               "WATCHDOG=1 go on to systemd)");
 }
 
-Result<container::Checks> parse_checks(const CheckFlags& f, const spec::Spec& s) {
+Result<container::Checks> parse_checks(const CheckFlags& f, spec::Spec& s) {
   container::Checks c;
   auto& h = c.health;
   h.cmd = f.health_cmd;
@@ -65,14 +70,28 @@ Result<container::Checks> parse_checks(const CheckFlags& f, const spec::Spec& s)
           return e.wrap("--health-retries");
         })));
   c.readiness.exec = f.readiness_exec;
+  if (int(!f.readiness_exec.empty()) + int(!f.readiness_tcp.empty()) + int(f.readiness_sd_notify) >
+      1)
+    return fail_invalid(
+        "--readiness-exec, --readiness-tcp and --readiness-sd-notify: one readiness check");
+  c.readiness.sd_notify = f.readiness_sd_notify;
+  if (c.readiness.sd_notify) {
+    // Outside a network namespace of its own, the scope guards the host's abstract sockets.
+    if (s.network.mode == spec::NetworkMode::kHost)
+      return fail_invalid("--readiness-sd-notify: not with --network host");
+    s.process.env.push_back("NOTIFY_SOCKET=" + container::notify_socket_name(s.id));
+    s.security.abstract_unix = true;
+  }
   if (!f.readiness_tcp.empty()) {
-    if (!f.readiness_exec.empty())
-      return fail_invalid("--readiness-exec and --readiness-tcp: one readiness check, not both");
     c.readiness.tcp_port =
         static_cast<int>(TRY(parse::uint(f.readiness_tcp, 1, 65535).map_error([](const Error& e) {
           return e.wrap("--readiness-tcp");
         })));
   }
+  if ((c.readiness.tcp_port != 0 || c.readiness.sd_notify) && ::geteuid() != 0)
+    return fail_invalid(
+        "--readiness-tcp and --readiness-sd-notify enter the container's network namespace, "
+        "which needs root (--readiness-exec does not)");
   if (c.any() && s.runtime == spec::Runtime::kGvisor)
     return fail_invalid("--health-cmd and --readiness-*: not with --runtime gvisor (yet)");
   return c;

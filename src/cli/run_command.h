@@ -28,6 +28,7 @@ struct Lifecycle {
 struct CheckFlags {
   std::string health_cmd, health_interval, health_timeout, health_retries, health_start_period;
   std::string readiness_exec, readiness_tcp;
+  bool readiness_sd_notify = false;
 };
 
 struct RunCommand {
@@ -38,8 +39,9 @@ struct RunCommand {
 };
 
 void add_check_flags(CLI::App& app, CheckFlags& c);
-// Checked against the Spec they go with (not under gVisor, yet).
-Result<container::Checks> parse_checks(const CheckFlags& f, const spec::Spec& s);
+// Checked against the Spec they go with (not under gVisor, yet), which gets what they need
+// (--readiness-sd-notify: the command's NOTIFY_SOCKET).
+Result<container::Checks> parse_checks(const CheckFlags& f, spec::Spec& s);
 
 // An exit code when parsing ends the command (--help, a bad option).
 std::optional<int> parse_run(int argc, char** argv, RunCommand& c);

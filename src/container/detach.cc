@@ -183,8 +183,10 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     so.stdio[0] = pipes.in_r ? pipes.in_r.get() : -1;
     so.stdio[1] = pipes.out_w.get();
     so.stdio[2] = pipes.err_w.get();
-    so.after_clone = [](pid_t) -> Result<> {
+    UniqueFd notify;
+    so.after_clone = [&](pid_t pid) -> Result<> {
       abort_point("launch");
+      if (o.checks.readiness.sd_notify) notify = TRY(bind_notify_socket(pid, s.id));
       return {};
     };
     so.network = network.get();
@@ -224,7 +226,7 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     mo.on_idle = memory::release_startup_pages;  // an idle monitor keeps only its loop resident
     bool unhealthy = false;
     auto status = [&] {  // the checks run while the monitor waits, and end with the run
-      CheckRunner checks(store, s.id, o.checks, child->pidfd.get(), nullptr);
+      CheckRunner checks(store, s.id, o.checks, child->pidfd.get(), notify.get(), nullptr);
       auto exit = process::monitor(*child, mo, &pump);
       unhealthy = checks.stopped_unhealthy();
       return exit;

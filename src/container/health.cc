@@ -12,9 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/eventfd.h>
+#include <sys/un.h>
+
+#include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <stop_token>
 #include <thread>
@@ -24,6 +29,8 @@
 #include "process/spawn.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/parse.h"
+#include "util/sd_notify.h"
 
 namespace nucleus::container {
 namespace {
@@ -138,21 +145,49 @@ struct CheckRunner::Impl {
   std::string id;
   Checks checks;
   int init_pidfd;
+  int notify_fd;  // -1, or the service's NOTIFY_SOCKET (--readiness-sd-notify)
   std::function<void()> on_ready;
   std::atomic<bool> unhealthy{false};
-  std::mutex mu;
-  std::condition_variable_any cv;
+  UniqueFd wake{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};  // written when asked to stop
+  bool service_ready = false;
   std::jthread thread;
 
-  // False when asked to stop before ms passed.
+  // Waits ms, relaying what the service tells NOTIFY_SOCKET meanwhile; false when asked to stop.
   bool sleep(const std::stop_token& stop, int64_t ms) {
-    std::unique_lock lock(mu);
-    cv.wait_for(lock, stop, std::chrono::milliseconds(ms), [] { return false; });
+    int64_t end = now_ms() + ms;
+    for (int64_t left = ms; left > 0 && !stop.stop_requested(); left = end - now_ms()) {
+      pollfd p[2] = {{wake.get(), POLLIN, 0}, {notify_fd, POLLIN, 0}};
+      int n =
+          ::poll(p, notify_fd >= 0 ? 2 : 1, static_cast<int>(std::min<int64_t>(left, INT32_MAX)));
+      if (n > 0 && (p[1].revents & POLLIN)) relay();
+    }
     return !stop.stop_requested();
+  }
+
+  // One message from the service: READY=1 makes it ready (nucleus then tells systemd, with its
+  // own MAINPID); STATUS=, WATCHDOG=1, RELOADING=1, STOPPING=1 (and later READY=1s) go on as
+  // they are. Nothing else does: a MAINPID= or FDSTORE= from inside means nothing outside.
+  void relay() {
+    char buf[4096];
+    ssize_t n = ::recv(notify_fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n <= 0) return;
+    std::string passed;
+    for (auto line : parse::split(std::string_view(buf, static_cast<size_t>(n)), '\n')) {
+      bool ready = line == "READY=1";
+      if (ready && !service_ready) {
+        service_ready = true;
+        continue;
+      }
+      if (ready || line.starts_with("STATUS=") || line == "WATCHDOG=1" || line == "RELOADING=1" ||
+          line == "STOPPING=1")
+        passed += std::string(line) + "\n";
+    }
+    if (!passed.empty()) (void)sd_notify(passed);
   }
 
   bool ready_now() {
     const auto& r = checks.readiness;
+    if (r.sd_notify) return service_ready;
     if (r.tcp_port != 0) return tcp_accepts(init_pidfd, r.tcp_port);
     return run_inside(id, r.exec, checks.health.timeout_ms).exit_code == 0;
   }
@@ -207,7 +242,12 @@ struct CheckRunner::Impl {
     int64_t started = now_ms();
     if (checks.readiness.any()) wait_ready(stop);
     const auto& h = checks.health;
-    if (h.cmd.empty()) return;
+    // Without health checks the service's messages are still relayed, until it ends.
+    if (h.cmd.empty()) {
+      while (notify_fd >= 0 && sleep(stop, 3600 * 1000)) {
+      }
+      return;
+    }
     while (sleep(stop, static_cast<int64_t>(h.interval_ms))) {
       bool in_start = now_ms() - started < static_cast<int64_t>(h.start_period_ms);
       HealthResult r = run_inside(id, h.cmd, h.timeout_ms);
@@ -221,16 +261,44 @@ struct CheckRunner::Impl {
 };
 
 CheckRunner::CheckRunner(Store& store, std::string id, const Checks& checks, int init_pidfd,
-                         std::function<void()> on_ready)
-    : impl_(std::make_unique<Impl>(store, std::move(id), checks, init_pidfd, std::move(on_ready))) {
+                         int notify_fd, std::function<void()> on_ready)
+    : impl_(std::make_unique<Impl>(store, std::move(id), checks, init_pidfd, notify_fd,
+                                   std::move(on_ready))) {
   if (checks.any()) impl_->thread = std::jthread([this](std::stop_token st) { impl_->run(st); });
 }
 
 CheckRunner::~CheckRunner() {
   if (impl_->thread.joinable()) {
     impl_->thread.request_stop();
+    uint64_t one = 1;
+    (void)!::write(impl_->wake.get(), &one, sizeof one);
     impl_->thread.join();
   }
+}
+
+std::string notify_socket_name(const std::string& id) {
+  return "@nucleus-notify-" + id;
+}
+
+Result<UniqueFd> bind_notify_socket(pid_t init, const std::string& id) {
+  // The socket belongs to the namespace it is made in: the thread visits the container's.
+  UniqueFd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  UniqueFd there(::open(fmt::format("/proc/{}/ns/net", init).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!home || !there) return fail_errno("--readiness-sd-notify: the network namespace");
+  if (::setns(there.get(), CLONE_NEWNET) != 0)
+    return fail_errno("--readiness-sd-notify: enter the container's network namespace");
+  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  int err = fd ? 0 : errno;
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::string name = notify_socket_name(id);
+  std::memcpy(a.sun_path, name.data(), name.size());
+  a.sun_path[0] = '\0';
+  auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size());
+  if (fd && ::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), len) != 0) err = errno;
+  if (::setns(home.get(), CLONE_NEWNET) != 0) std::abort();  // never left in the container's
+  if (err != 0) return fail(Error::from_errno(err, "--readiness-sd-notify: bind {}", name));
+  return fd;
 }
 
 bool CheckRunner::stopped_unhealthy() const {

@@ -3,12 +3,15 @@
 //
 // Readiness first (--readiness-exec CMD: the command succeeds inside; --readiness-tcp PORT: a
 // connection to 127.0.0.1:PORT in the container's network namespace is accepted), tried every
-// 100 ms until it passes; then on_ready (READY=1 to systemd). Health next (--health-cmd CMD,
+// 100 ms until it passes, or --readiness-sd-notify: the service says READY=1 itself (its other
+// messages are relayed to systemd); then on_ready (READY=1 to systemd). Health next (--health-cmd CMD,
 // as docker's CMD-SHELL: `/bin/sh -c CMD` through `nucleus exec`), every interval, each check
 // killed past its timeout. Failures during the start period do not count; `retries`
 // consecutive ones after it mark the container unhealthy, and it is stopped (TERM, KILL after
 // 10 s) so that its restart policy decides what follows. Both go into the state (ps, inspect).
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <functional>
@@ -17,6 +20,7 @@
 
 #include "container/state.h"
 #include "util/result.h"
+#include "util/unique_fd.h"
 
 namespace nucleus::container {
 
@@ -27,9 +31,10 @@ struct HealthConfig {
 };
 
 struct ReadinessConfig {
-  std::string exec;  // a shell command inside, or
-  int tcp_port = 0;  // a TCP port on the container's loopback
-  bool any() const { return !exec.empty() || tcp_port != 0; }
+  std::string exec;        // a shell command inside, or
+  int tcp_port = 0;        // a TCP port on the container's loopback, or
+  bool sd_notify = false;  // the service's own READY=1 to its NOTIFY_SOCKET
+  bool any() const { return !exec.empty() || tcp_port != 0 || sd_notify; }
 };
 
 struct Checks {
@@ -41,8 +46,9 @@ struct Checks {
 // One run's checks: started once the init runs, stopped (and joined) when it has exited.
 class CheckRunner {
  public:
-  // init_pidfd is borrowed; it must outlive the runner.
-  CheckRunner(Store& store, std::string id, const Checks& checks, int init_pidfd,
+  // init_pidfd and notify_fd (-1 without --readiness-sd-notify) are borrowed; they must
+  // outlive the runner.
+  CheckRunner(Store& store, std::string id, const Checks& checks, int init_pidfd, int notify_fd,
               std::function<void()> on_ready);
   ~CheckRunner();
   CheckRunner(const CheckRunner&) = delete;
@@ -54,6 +60,12 @@ class CheckRunner {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// --readiness-sd-notify: the service's NOTIFY_SOCKET, an abstract socket in the container's
+// network namespace (no file to mount, reachable from inside only), bound while the init waits
+// to run the command, so that no message is lost.
+std::string notify_socket_name(const std::string& id);
+Result<UniqueFd> bind_notify_socket(pid_t init, const std::string& id);
 
 // The State fields a start resets: health "starting", readiness "waiting" (when configured).
 void reset_checks(const Checks& checks, State& s);

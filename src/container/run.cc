@@ -36,6 +36,7 @@ Result<int> run(const spec::Spec& s, const std::function<void()>& started, const
   ScopeExit cleanup([&] { destroy_cgroup(cg.get()); });
 
   TRY(process::block_forwarded_signals());
+  UniqueFd notify;
   StartOptions opts;
   opts.after_clone = [&](pid_t pid) -> Result<> {
     State st;
@@ -54,6 +55,7 @@ Result<int> run(const spec::Spec& s, const std::function<void()>& started, const
     if (checks.any()) files.emplace_back("spec.json", spec::to_json(s));
     TRY(store.create(st, files, /*durable=*/false));
     registered = true;
+    if (checks.readiness.sd_notify) notify = TRY(bind_notify_socket(pid, s.id));
     return {};
   };
   opts.network = network.get();
@@ -63,7 +65,7 @@ Result<int> run(const spec::Spec& s, const std::function<void()>& started, const
   if (child.pty_master) relay.emplace(child.pty_master.get(), s.process.open_stdin);
   bool unhealthy = false;
   auto status = TRY([&] {
-    CheckRunner runner(store, s.id, checks, child.pidfd.get(), ready);
+    CheckRunner runner(store, s.id, checks, child.pidfd.get(), notify.get(), ready);
     auto exit = process::monitor(child, {s.timeout_seconds, {}, 0, {}}, relay ? &*relay : nullptr);
     unhealthy = runner.stopped_unhealthy();
     return exit;

@@ -107,6 +107,7 @@ Result<> add_policies(const spec::Spec& s, const Host& host, Plan& p) {
           "(--allow-degraded-security runs anyway)");
     }
   }
+  if (s.security.abstract_unix) p.landlock.scoped &= ~security::landlock::kScopeAbstractUnix;
   if (s.security.seccomp && !s.security.seccomp_trace_log.empty()) {
     if (!host.seccomp) return fail_invalid("--seccomp-mode trace: this kernel has no seccomp");
     p.seccomp = security::seccomp::compile(security::seccomp::trace_profile());

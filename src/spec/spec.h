@@ -95,6 +95,9 @@ struct Security {
   std::string landlock_policy;
   // --seccomp-mode trace: every system call allowed and counted into this file (absolute).
   std::string seccomp_trace_log;
+  // --readiness-sd-notify: Landlock's abstract-socket scope is lifted, so that the command
+  // reaches the NOTIFY_SOCKET nucleus binds in its (own) network namespace.
+  bool abstract_unix = false;
 };
 
 enum class Runtime { kNative, kGvisor };

@@ -17,7 +17,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IoLimit, device, major, minor, r
                                                 wiops)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Rlimit, resource, soft, hard)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Security, seccomp, landlock, allow_degraded,
-                                                seccomp_profile, landlock_policy, seccomp_trace_log)
+                                                seccomp_profile, landlock_policy, seccomp_trace_log,
+                                                abstract_unix)
 NLOHMANN_JSON_SERIALIZE_ENUM(NetworkMode, {{NetworkMode::kNone, "none"},
                                            {NetworkMode::kHost, "host"},
                                            {NetworkMode::kBridge, "bridge"}})

@@ -6,6 +6,7 @@
 
 #include "detached.h"
 #include "notify_socket.h"
+#include "security/landlock.h"
 
 namespace nucleus::testing {
 namespace {
@@ -164,6 +165,63 @@ TEST_F(Health, SdNotifySaysReadyOnlyOnceTheReadinessCheckPasses) {
   EXPECT_EQ(sock.receive(), "");
 }
 
+TEST_F(Health, ReadinessSdNotifyRelaysWhatTheServiceTellsSystemd) {
+  TempDir tmp;
+  NotifySocket sock(tmp.path() + "/notify");
+  RunOptions o;
+  o.env = {sock.env()};
+  // The probe plays a service that speaks sd_notify(3): a MAINPID from inside means nothing
+  // outside and is dropped; its READY=1 becomes nucleus's (with nucleus's MAINPID).
+  RunResult r = run({"run", "--sd-notify", "--readiness-sd-notify", "--context", probe_dir(),
+                     "--context-mode", "bind", "--", "sh", "-c",
+                     "/context/probe 'notify=STATUS=warming up;MAINPID=1' && sleep 0.2 && "
+                     "/context/probe notify=READY=1 && sleep 0.2 && /context/probe "
+                     "notify=WATCHDOG=1 && sleep 0.2"},
+                    o);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(sock.receive(), "STATUS=warming up\n");
+  EXPECT_EQ(sock.receive().substr(0, 16), "READY=1\nMAINPID=");
+  EXPECT_EQ(sock.receive(), "WATCHDOG=1\n");
+  EXPECT_EQ(sock.receive(), "");
+  // Without the flag Landlock's scope keeps abstract sockets bound outside out of reach: with
+  // the host's network, one of the host's.
+  NotifySocket host_abstract("@nucleus-test-" + std::to_string(::getpid()));
+  auto denied = probe({"--network", "host", "--allow-host-network", "-e",
+                       "NOTIFY_SOCKET=@nucleus-test-" + std::to_string(::getpid())},
+                      {"notify=READY=1"});
+  bool scoped = security::landlock::probe_abi() >= 6;  // ABI 6 has the scope
+  EXPECT_EQ(denied["checks"]["notify=READY=1"], scoped ? EPERM : 0);
+  if (scoped) {
+    EXPECT_EQ(host_abstract.receive(), "");
+  }
+  // Detached, the service's READY=1 shows in inspect.
+  std::string id =
+      start({"--readiness-sd-notify", "--context", probe_dir(), "--context-mode", "bind", "--",
+             "sh", "-c", "sleep 0.3; /context/probe notify=READY=1; sleep 100"});
+  EXPECT_EQ(state_of(id)["readiness"], "waiting");
+  EXPECT_TRUE(eventually(10, [&] { return state_of(id)["readiness"] == "ready"; }));
+  EXPECT_EQ(run({"rm", "-f", id}).code, 0);
+}
+
+TEST_F(Health, AnUnprivilegedNucleusRunsHealthChecks) {
+  RunOptions o;
+  o.as_uid = 65534;
+  RunResult started = run({"run", "-d", "--health-cmd", "true", "--health-interval", "200ms",
+                           "--readiness-exec", "true", "--", "sleep", "100"},
+                          o);
+  ASSERT_EQ(started.code, 0) << started.err;
+  std::string id = trim(started.out);
+  auto state = [&] { return nlohmann::json::parse(run({"inspect", id}, o).out)[0]["state"]; };
+  EXPECT_TRUE(eventually(10, [&] {
+    return state()["readiness"] == "ready" && state()["health"]["status"] == "healthy";
+  })) << state();
+  EXPECT_EQ(run({"rm", "-f", id}, o).code, 0);
+  // What enters the container's network namespace needs root.
+  RunResult tcp = run({"run", "--readiness-tcp", "80", "--", "true"}, o);
+  EXPECT_EQ(tcp.code, 125);
+  EXPECT_NE(tcp.err.find("needs root"), std::string::npos) << tcp.err;
+}
+
 TEST_F(Health, BadCheckOptionsAreRefused) {
   expect_run_refused({"--health-interval", "1s"}, "go with --health-cmd");
   expect_run_refused({"--health-cmd", " "}, "not a blank");
@@ -172,8 +230,11 @@ TEST_F(Health, BadCheckOptionsAreRefused) {
   expect_run_refused({"--health-cmd", "true", "--health-timeout", "10ms"}, "at least 100 ms");
   expect_run_refused({"--health-cmd", "true", "--health-retries", "0"}, "--health-retries");
   expect_run_refused({"--readiness-tcp", "70000"}, "--readiness-tcp");
-  expect_run_refused({"--readiness-tcp", "80", "--readiness-exec", "true"}, "not both");
+  expect_run_refused({"--readiness-tcp", "80", "--readiness-exec", "true"}, "one readiness check");
   expect_run_refused({"--runtime", "gvisor", "--health-cmd", "true"}, "not with --runtime gvisor");
+  expect_run_refused({"--readiness-sd-notify", "--network", "host", "--allow-host-network"},
+                     "not with --network host");
+  expect_run_refused({"--readiness-sd-notify", "--readiness-tcp", "80"}, "one readiness check");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -19,7 +20,12 @@ class NotifySocket {
     sockaddr_un a{};
     a.sun_family = AF_UNIX;
     std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
-    EXPECT_EQ(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    socklen_t len = sizeof a;
+    if (path[0] == '@') {  // abstract: the name is exactly as long as it is
+      a.sun_path[0] = '\0';
+      len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+    }
+    EXPECT_EQ(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), len), 0);
   }
   std::string env() const { return "NOTIFY_SOCKET=" + path_; }
   std::string receive() const {

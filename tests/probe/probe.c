@@ -11,6 +11,7 @@
  *     alloc=MIB    allocate and touch MIB MiB (then report)
  *     forks=N      fork N sleeping children; report how many succeeded
  *     listen=PORT  TCP server + client on 127.0.0.1:PORT, report 0 when a byte went through
+ *     notify=STATE send STATE (';' for newlines) to $NOTIFY_SOCKET, as sd_notify(3)
  *     devopen=c:MAJ:MIN  mknod such a device in /tmp and open it (0, or the errno)
  *     wait-signal  wait for SIGUSR1/2, SIGTERM, SIGINT, SIGHUP, SIGQUIT; exit 100+signo
  *     exit=N       exit with N after reporting
@@ -25,6 +26,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,7 @@
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -180,6 +183,27 @@ static long try_forks(long n) {
     ok++;
   }
   return ok;
+}
+
+static int try_notify(const char* state) {
+  const char* path = getenv("NOTIFY_SOCKET");
+  if (path == NULL || (path[0] != '/' && path[0] != '@')) return ENOENT;
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  size_t len = strlen(path);
+  if (len >= sizeof a.sun_path) return ENAMETOOLONG;
+  memcpy(a.sun_path, path, len);
+  if (path[0] == '@') a.sun_path[0] = 0;
+  char msg[512];
+  size_t n = 0;
+  for (; state[n] && n < sizeof msg - 1; n++) msg[n] = state[n] == ';' ? '\n' : state[n];
+  int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return errno;
+  int r = sendto(s, msg, n, 0, (struct sockaddr*)&a,
+                 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0
+              ? errno
+              : 0;
+  close(s);
+  return r;
 }
 
 static int try_listen(int port) {
@@ -342,6 +366,8 @@ int main(int argc, char** argv) {
       r = try_udp(arg);
     } else if (!strncmp(argv[i], "devopen=", 8)) {
       r = try_devopen(arg);
+    } else if (!strncmp(argv[i], "notify=", 7)) {
+      r = try_notify(arg);
     } else if (!strncmp(argv[i], "listen=", 7)) {
       r = try_listen(atoi(arg));
     } else if (!strcmp(argv[i], "wait-signal")) {
