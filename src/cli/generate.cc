@@ -50,10 +50,12 @@ Result<std::string> systemd_unit(RunCommand& c, const std::vector<std::string>& 
   const std::string& name = c.flags.name;
   if (name.empty())
     return fail_invalid("generate systemd needs --name NAME (the container's and the unit's)");
-  if (c.life.detach || c.life.auto_remove || c.life.restart != "no" || !c.life.log_opts.empty())
+  if (c.life.detach || c.life.auto_remove || c.life.restart != "no" || !c.life.log_opts.empty() ||
+      !c.life.log_driver.empty())
     return fail_invalid(
-        "generate systemd: no -d, --rm, --restart or --log-opt (systemd supervises nucleus in "
-        "the foreground, restarts it and keeps its output in the journal)");
+        "generate systemd: no -d, --rm, --restart, --log-opt or --log-driver (systemd "
+        "supervises nucleus in the foreground, restarts it and keeps its output in the "
+        "journal)");
   container::DetachOptions detach;
   TRY(prepare_run(c, detach));  // every option checked now, as `run` would
   std::string nucleus = TRY(self_path());

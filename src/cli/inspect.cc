@@ -76,6 +76,7 @@ Result<nlohmann::json> describe(const container::Store& st, const std::string& i
         {"finished", s.finished},
         {"restart_policy", s.restart.mode},
         {"restart_count", s.restart_count},
+        {"log_driver", s.log_driver.empty() ? "k8s-file" : s.log_driver},
         {"health", health_json(s.health)},
         {"readiness", s.readiness},
         {"auto_remove", s.auto_remove}}},

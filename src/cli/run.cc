@@ -29,6 +29,9 @@ void add_lifecycle_flags(CLI::App& app, Lifecycle& l) {
   app.add_flag("--rm", l.auto_remove, "Remove the container when it exits (-d)");
   app.add_option("--restart", l.restart, "no | on-failure[:N] | always (-d)");
   app.add_option("--log-opt", l.log_opts, "max-size=SIZE (default 10m) or max-file=N (default 2)");
+  app.add_option("--log-driver", l.log_driver,
+                 "k8s-file (default: the CRI format), json-file (docker's) or journald (the "
+                 "journal too) (-d)");
 }
 
 Result<container::DetachOptions> detach_options(const Lifecycle& l) {
@@ -46,6 +49,7 @@ Result<container::DetachOptions> detach_options(const Lifecycle& l) {
       return fail_invalid("--restart {}: a retry count goes with on-failure:N (N >= 1)", l.restart);
     o.restart.max_retries = static_cast<int>(*n);
   }
+  if (!l.log_driver.empty()) o.log_driver = TRY(container::parse_log_driver(l.log_driver));
   if (o.auto_remove && o.restart.mode != "no")
     return fail_invalid("--rm and --restart {} contradict each other", l.restart);
   for (const auto& opt : l.log_opts) {
@@ -197,10 +201,11 @@ Result<spec::Spec> prepare_run(RunCommand& c, container::DetachOptions& detach) 
   if (!f.seccomp_log.empty()) f.seccomp_log = from_cwd(f.seccomp_log);
   for (auto& secret : f.secrets) secret = from_cwd(secret);
   detach = TRY(detach_options(life));
-  if (!life.detach && (life.auto_remove || life.restart != "no" || !life.log_opts.empty()))
+  if (!life.detach && (life.auto_remove || life.restart != "no" || !life.log_opts.empty() ||
+                       !life.log_driver.empty()))
     return fail_invalid(
-        "--rm, --restart and --log-opt go with -d (a foreground run is always removed when it "
-        "ends)");
+        "--rm, --restart, --log-opt and --log-driver go with -d (a foreground run is always "
+        "removed when it ends, its output is nucleus's)");
   if (life.detach && c.sd_notify)
     return fail_invalid(
         "--sd-notify goes with a foreground run (systemd then supervises nucleus itself)");

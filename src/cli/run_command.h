@@ -22,6 +22,7 @@ struct Lifecycle {
   bool detach = false, auto_remove = false;
   std::string restart = "no";
   std::vector<std::string> log_opts;
+  std::string log_driver;  // empty: k8s-file
 };
 
 // Health and readiness options as typed (cli/run_checks.cc).

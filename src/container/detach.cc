@@ -115,6 +115,7 @@ State initial_state(const spec::Spec& s, const DetachOptions& o) {
   st.restart = o.restart;
   st.log_max_size = o.log_max_size;
   st.log_max_files = o.log_max_files;
+  st.log_driver = log_driver_name(o.log_driver);
   st.gvisor = s.runtime == spec::Runtime::kGvisor;
   return st;
 }
@@ -170,7 +171,7 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     netns.reset();
     network.reset();  // once no process of the container is left
   };
-  LogWriter log(store.dir(s.id), o.log_max_size, o.log_max_files);
+  LogWriter log(store.dir(s.id), o.log_max_size, o.log_max_files, o.log_driver, {s.id, s.name});
   TRY(log.open());
   Pipes pipes;
   TRY(pipes.open(s.process.open_stdin && !s.process.terminal));

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "container/health.h"
+#include "container/logfile.h"
 #include "container/state.h"
 #include "spec/spec.h"
 #include "util/result.h"
@@ -18,6 +19,7 @@ struct DetachOptions {
   RestartPolicy restart;
   uint64_t log_max_size = 0;
   int log_max_files = 0;
+  LogDriver log_driver = LogDriver::kK8sFile;
   std::string restore_from;  // gVisor: a checkpoint's image directory to continue from
   Checks checks;             // health and readiness, run by the monitor
 };

@@ -28,6 +28,7 @@
 #include "net/guard.h"
 #include "process/spawn.h"
 #include "util/clock.h"
+#include "util/json_text.h"
 #include "util/log.h"
 #include "util/parse.h"
 #include "util/sd_notify.h"
@@ -50,29 +51,10 @@ int64_t now_ms() {
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-// At most kOutputMax bytes, valid UTF-8 (the state is JSON): other bytes become '?'.
+// At most kOutputMax bytes, valid UTF-8 (the state is JSON).
 std::string clean_output(std::string text) {
   if (text.size() > kOutputMax) text.resize(kOutputMax);
-  std::string out;
-  for (size_t i = 0; i < text.size();) {
-    auto c = static_cast<unsigned char>(text[i]);
-    size_t len = c < 0x80           ? 1
-                 : (c >> 5) == 0x6  ? 2
-                 : (c >> 4) == 0xe  ? 3
-                 : (c >> 3) == 0x1e ? 4
-                                    : 0;
-    bool ok = len > 0 && i + len <= text.size();
-    for (size_t k = 1; ok && k < len; k++)
-      ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
-    if (ok) {
-      out.append(text, i, len);
-      i += len;
-    } else {
-      out += '?';
-      i++;
-    }
-  }
-  return out;
+  return json_text::valid_utf8(text);
 }
 
 // `/bin/sh -c CMD` in the container, through `nucleus exec` (the container's own policies).

@@ -4,8 +4,8 @@
 // Readiness first (--readiness-exec CMD: the command succeeds inside; --readiness-tcp PORT: a
 // connection to 127.0.0.1:PORT in the container's network namespace is accepted), tried every
 // 100 ms until it passes, or --readiness-sd-notify: the service says READY=1 itself (its other
-// messages are relayed to systemd); then on_ready (READY=1 to systemd). Health next (--health-cmd CMD,
-// as docker's CMD-SHELL: `/bin/sh -c CMD` through `nucleus exec`), every interval, each check
+// messages are relayed to systemd); then on_ready (READY=1 to systemd). Health next (--health-cmd
+// CMD, as docker's CMD-SHELL: `/bin/sh -c CMD` through `nucleus exec`), every interval, each check
 // killed past its timeout. Failures during the start period do not count; `retries`
 // consecutive ones after it mark the container unhealthy, and it is stopped (TERM, KILL after
 // 10 s) so that its restart policy decides what follows. Both go into the state (ps, inspect).

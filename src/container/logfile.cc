@@ -5,9 +5,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "util/clock.h"
+#include "util/json_text.h"
 #include "util/parse.h"
 
 namespace nucleus::container {
@@ -17,9 +26,64 @@ std::string numbered(const std::string& dir, int n) {
   return n == 0 ? dir + "/" + kLogName : fmt::format("{}/{}.{}", dir, kLogName, n);
 }
 
+constexpr size_t kJournalLineMax = 48 * 1024;  // journald's LineMax default
+
+void append_field(std::string& msg, std::string_view key, std::string_view value) {
+  // The native protocol: KEY=VALUE, or KEY, newline, 64-bit little-endian size, VALUE for a
+  // value holding a newline (never here: lines are split) or arbitrary bytes.
+  msg += key;
+  msg += '=';
+  msg += value;
+  msg += '\n';
+}
+
 }  // namespace
 
+Result<LogDriver> parse_log_driver(std::string_view name) {
+  if (name == "k8s-file") return LogDriver::kK8sFile;
+  if (name == "json-file") return LogDriver::kJsonFile;
+  if (name == "journald") return LogDriver::kJournald;
+  return fail_invalid("--log-driver {}: want k8s-file, json-file or journald", name);
+}
+
+const char* log_driver_name(LogDriver d) {
+  return d == LogDriver::kJsonFile   ? "json-file"
+         : d == LogDriver::kJournald ? "journald"
+                                     : "k8s-file";
+}
+
+std::string journal_socket() {
+  const char* env = std::getenv("NUCLEUS_JOURNAL_SOCKET");
+  return env != nullptr && env[0] == '/' ? env : "/run/systemd/journal/socket";
+}
+
+void LogWriter::to_journal(const char* stream, std::string_view line) {
+  for (size_t at = 0; at < line.size() || at == 0; at += kJournalLineMax) {
+    std::string msg;
+    append_field(msg, "MESSAGE", line.substr(at, kJournalLineMax));
+    append_field(msg, "PRIORITY", stream[3] == 'o' ? "6" : "3");  // info, or err for stderr
+    append_field(msg, "SYSLOG_IDENTIFIER",
+                 "nucleus-" + (who_.name.empty() ? who_.id.substr(0, 12) : who_.name));
+    append_field(msg, "CONTAINER_ID", who_.id.substr(0, 12));
+    append_field(msg, "CONTAINER_ID_FULL", who_.id);
+    if (!who_.name.empty()) append_field(msg, "CONTAINER_NAME", who_.name);
+    append_field(msg, "CONTAINER_STREAM", stream);
+    (void)!::send(journal_.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (line.empty()) break;
+  }
+}
+
 Result<> LogWriter::open() {
+  if (driver_ == LogDriver::kJournald && !journal_) {
+    std::string path = journal_socket();
+    sockaddr_un a{};
+    if (path.size() >= sizeof a.sun_path) return fail_invalid("journal socket {}: too long", path);
+    a.sun_family = AF_UNIX;
+    std::memcpy(a.sun_path, path.data(), path.size());
+    journal_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!journal_ || ::connect(journal_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+      return fail_errno("--log-driver journald: no journal at {}", path);
+  }
   fd_.reset(::open(numbered(dir_, 0).c_str(),
                    O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd_) return fail_errno("open {}", numbered(dir_, 0));
@@ -47,7 +111,13 @@ void LogWriter::write(const char* stream, std::string_view data) {
     size_t nl = data.find('\n');
     bool whole = nl != std::string_view::npos;
     std::string_view line = data.substr(0, whole ? nl : data.size());
-    std::string record = fmt::format("{} {} {} {}\n", stamp, stream, whole ? 'F' : 'P', line);
+    if (journal_) to_journal(stream, line);
+    std::string record =
+        driver_ == LogDriver::kJsonFile
+            ? fmt::format("{{\"log\":{},\"stream\":\"{}\",\"time\":\"{}\"}}\n",
+                          json_text::quote(whole ? std::string(line) + "\n" : std::string(line)),
+                          stream, stamp)
+            : fmt::format("{} {} {} {}\n", stamp, stream, whole ? 'F' : 'P', line);
     data.remove_prefix(whole ? nl + 1 : data.size());
     if (max_size_ != 0 && size_ + out.size() + record.size() > max_size_ &&
         size_ + out.size() > 0) {
@@ -59,26 +129,49 @@ void LogWriter::write(const char* stream, std::string_view data) {
   flush();
 }
 
+namespace {
+
+// {"log":"text\n","stream":"stdout","time":"..."}: a json-file line (no newline: partial).
+std::optional<LogEntry> parse_json_line(std::string_view line) {
+  auto j = nlohmann::json::parse(line, nullptr, false);
+  if (!j.is_object() || !j.contains("log") || !j["log"].is_string()) return std::nullopt;
+  LogEntry e;
+  e.text = j["log"].get<std::string>();
+  e.stream = j.value("stream", "");
+  e.time = j.value("time", "");
+  if (e.stream != "stdout" && e.stream != "stderr") return std::nullopt;
+  e.partial = e.text.empty() || e.text.back() != '\n';
+  if (!e.partial) e.text.pop_back();
+  return e;
+}
+
+// "<time> <stream> <F|P> <text>": a CRI (k8s-file) line.
+std::optional<LogEntry> parse_cri_line(std::string_view line) {
+  auto sp1 = line.find(' ');
+  auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  auto sp3 = sp2 == std::string_view::npos ? sp2 : line.find(' ', sp2 + 1);
+  if (sp3 == std::string_view::npos || sp3 != sp2 + 2) return std::nullopt;
+  std::string_view stream = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  if (stream != "stdout" && stream != "stderr") return std::nullopt;
+  return LogEntry{std::string(line.substr(0, sp1)), std::string(stream),
+                  std::string(line.substr(sp3 + 1)), line[sp2 + 1] == 'P'};
+}
+
+}  // namespace
+
 std::vector<LogEntry> parse_log(std::string_view text) {
   std::vector<LogEntry> out;
   bool continuing = false;
   for (auto line : parse::split(text, '\n')) {
-    auto sp1 = line.find(' ');
-    auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-    auto sp3 = sp2 == std::string_view::npos ? sp2 : line.find(' ', sp2 + 1);
-    if (sp3 == std::string_view::npos || sp3 != sp2 + 2) continue;
-    std::string_view stream = line.substr(sp1 + 1, sp2 - sp1 - 1);
-    if (stream != "stdout" && stream != "stderr") continue;
-    bool partial = line[sp2 + 1] == 'P';
-    std::string_view body = line.substr(sp3 + 1);
-    if (continuing && !out.empty() && out.back().stream == stream) {
-      out.back().text += body;
-      out.back().partial = partial;
+    auto e = line.starts_with('{') ? parse_json_line(line) : parse_cri_line(line);
+    if (!e) continue;
+    if (continuing && !out.empty() && out.back().stream == e->stream) {
+      out.back().text += e->text;
+      out.back().partial = e->partial;
     } else {
-      out.push_back(
-          {std::string(line.substr(0, sp1)), std::string(stream), std::string(body), partial});
+      out.push_back(std::move(*e));
     }
-    continuing = partial;
+    continuing = out.back().partial;
   }
   return out;
 }

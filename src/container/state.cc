@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/fs.h"
+#include "util/json_text.h"
 #include "util/parse.h"
 
 namespace nucleus::container {
@@ -35,23 +36,9 @@ bool exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
-// Written by hand: this runs on every `run`, and nlohmann's serialiser alone costs ~250 KiB
-// of resident code pages there. Parsing (ps, gc) uses nlohmann.
-std::string quote(std::string_view v) {
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
+// Written by hand (util/json_text): this runs on every `run`, and nlohmann's serialiser alone
+// costs ~250 KiB of resident code pages there. Parsing (ps, gc) uses nlohmann.
+using json_text::quote;
 
 std::string pid_json(const ProcessId& p) {
   return fmt::format("{{\"pid\":{},\"start_time\":{}}}", p.pid, p.start_time);
@@ -130,13 +117,14 @@ std::string to_json(const State& s) {
       "\"init\":{},\"started\":{},\"finished\":{},\"exit_code\":{},\"cgroup_path\":{},\"ip\":{},"
       "\"detached\":{},\"auto_remove\":{},\"restart\":{{\"mode\":{},\"max_retries\":{}}},"
       "\"restart_count\":{},\"stop_requested\":{},\"log_max_size\":{},\"log_max_files\":{},"
-      "\"health\":{},\"readiness\":{},\"gvisor\":{},\"oci\":{},\"bundle\":{},\"created_ns\":{},"
+      "\"log_driver\":{},\"health\":{},\"readiness\":{},\"gvisor\":{},\"oci\":{},\"bundle\":{},"
+      "\"created_ns\":{},"
       "\"poststart_hooks\":{}}}\n",
       quote(s.id), quote(s.name), cmd, s.created, quote(s.status), pid_json(s.monitor),
       pid_json(s.init), s.started, s.finished, s.exit_code, quote(s.cgroup_path), quote(s.ip),
       s.detached, s.auto_remove, quote(s.restart.mode), s.restart.max_retries, s.restart_count,
-      s.stop_requested, s.log_max_size, s.log_max_files, health_json(s.health), quote(s.readiness),
-      s.gvisor, s.oci, quote(s.bundle), s.created_ns, s.poststart_hooks);
+      s.stop_requested, s.log_max_size, s.log_max_files, quote(s.log_driver), health_json(s.health),
+      quote(s.readiness), s.gvisor, s.oci, quote(s.bundle), s.created_ns, s.poststart_hooks);
 }
 
 Result<State> from_json(std::string_view text) {
@@ -176,6 +164,7 @@ Result<State> from_json(std::string_view text) {
     s.stop_requested = j.value("stop_requested", false);
     s.log_max_size = j.value("log_max_size", uint64_t{0});
     s.log_max_files = j.value("log_max_files", 0);
+    s.log_driver = j.value("log_driver", "");
     if (j.contains("health")) s.health = health_from(j.at("health"));
     s.readiness = j.value("readiness", "");
     s.gvisor = j.value("gvisor", false);

@@ -68,6 +68,7 @@ struct State {
   bool stop_requested = false;  // stop/rm: the monitor must not restart it
   uint64_t log_max_size = 0;    // bytes per log file before rotation
   int log_max_files = 0;
+  std::string log_driver;  // k8s-file (also when empty) | json-file | journald
   Health health;
   std::string readiness;  // "" (no check) | waiting | ready: --readiness-exec/-tcp passed
   bool gvisor = false;    // --runtime gvisor: init is `runsc run`; verbs go through runsc

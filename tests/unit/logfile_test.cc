@@ -35,6 +35,35 @@ TEST_F(LogTest, WritesCriLinesAndJoinsPartials) {
   EXPECT_EQ(entries[0].time.back(), 'Z');
 }
 
+TEST_F(LogTest, WritesJsonFileLinesAndJoinsPartials) {
+  LogWriter w(dir_, 0, 2, LogDriver::kJsonFile);
+  ASSERT_TRUE(w.open());
+  w.write("stdout", "one \"q\"\ntw");
+  w.write("stdout", "o\n");
+  w.write("stderr", "\x01\xff\n");
+  std::string text = slurp(dir_ + "/container.log");
+  EXPECT_NE(text.find("{\"log\":\"one \\\"q\\\"\\n\",\"stream\":\"stdout\",\"time\":\""),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("{\"log\":\"tw\",\"stream\":\"stdout\""), std::string::npos) << text;
+  auto entries = parse_log(text);
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[0].text, "one \"q\"");
+  EXPECT_EQ(entries[1].text, "two");
+  EXPECT_FALSE(entries[1].partial);
+  EXPECT_EQ(entries[2].text, "\x01?");
+  EXPECT_EQ(entries[2].stream, "stderr");
+  EXPECT_EQ(entries[0].time.back(), 'Z');
+  EXPECT_TRUE(parse_log("{\"log\":3}\n{not json\n{\"log\":\"x\",\"stream\":\"other\"}\n").empty());
+}
+
+TEST(LogDriverName, ParsesWhatItPrints) {
+  for (auto d : {LogDriver::kK8sFile, LogDriver::kJsonFile, LogDriver::kJournald})
+    EXPECT_EQ(*parse_log_driver(log_driver_name(d)), d);
+  EXPECT_FALSE(parse_log_driver("syslog"));
+  EXPECT_FALSE(parse_log_driver(""));
+}
+
 TEST_F(LogTest, RotatesAtTheCapAndKeepsMaxFiles) {
   LogWriter w(dir_, 1000, 3);
   ASSERT_TRUE(w.open());
