@@ -1,5 +1,5 @@
-// nucleus events CONTAINER...: each container's event log (egress denials), one JSON object per
-// line, oldest first.
+// nucleus events CONTAINER...: each container's event log (egress denials, seccomp kills, health
+// status changes), one JSON object per line, oldest first.
 #include <cstdio>
 
 #include "cli/common.h"
@@ -24,7 +24,7 @@ Result<> print_events(const container::Store& st, const std::string& id) {
 }  // namespace
 
 int events(int argc, char** argv) {
-  CLI::App app{"Print containers' events (egress denials) as JSON lines", "nucleus events"};
+  CLI::App app{"Print containers' events (egress denials, seccomp kills, health changes) as JSON lines", "nucleus events"};
   std::vector<std::string> refs;
   app.add_option("CONTAINER", refs, "ID, ID prefix or name")->required();
   if (auto code = parse(app, argc, argv)) return *code;

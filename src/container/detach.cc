@@ -11,6 +11,8 @@
 
 #include "backend/gvisor.h"
 #include "container/abort_point.h"
+#include "container/denials.h"
+#include "container/event_log.h"
 #include "container/logfile.h"
 #include "container/root.h"
 #include "container/start.h"
@@ -185,6 +187,7 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     so.stdio[1] = pipes.out_w.get();
     so.stdio[2] = pipes.err_w.get();
     UniqueFd notify;
+    DenialWatcher denials;
     so.after_clone = [&](pid_t pid) -> Result<> {
       abort_point("launch");
       if (o.checks.readiness.sd_notify) notify = TRY(bind_notify_socket(pid, s.id));
@@ -226,12 +229,16 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     mo.timeout_seconds = s.timeout_seconds;
     mo.on_idle = memory::release_startup_pages;  // an idle monitor keeps only its loop resident
     bool unhealthy = false;
-    auto status = [&] {  // the checks run while the monitor waits, and end with the run
+    auto report = [&](const Denial& d) { append_event(store, s.id, denial_event(s.id, d)); };
+    denials.watch(child->pid);
+    auto status = [&] {  // the checks and reports run while the monitor waits, and end with it
       CheckRunner checks(store, s.id, o.checks, child->pidfd.get(), notify.get(), nullptr);
+      DenialReporter reporter(denials, report);
       auto exit = process::monitor(*child, mo, &pump);
       unhealthy = checks.stopped_unhealthy();
       return exit;
     }();
+    for (const auto& d : denials.drain(status && status->code == 128 + SIGSYS ? 500 : 0)) report(d);
     if (auto written = end_trace(s, *child, traced); !written)
       nucleus::log::error("{}", written.error().what());
     auto restart = record_exit(store, s.id, status ? status->code : process::kExitSetupFailed,

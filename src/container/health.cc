@@ -24,10 +24,9 @@
 #include <stop_token>
 #include <thread>
 
+#include "container/event_log.h"
 #include "container/root.h"
-#include "net/guard.h"
 #include "process/spawn.h"
-#include "util/clock.h"
 #include "util/json_text.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -100,18 +99,12 @@ bool tcp_accepts(int init_pidfd, int port) {
   return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
-// A line in the container's event log (beside the egress guard's), appended in one write.
 void health_event(const Store& store, const std::string& id, const Health& h) {
-  nlohmann::json e{{"time", clock::now_rfc3339()},
-                   {"container", id},
-                   {"type", "health-status"},
-                   {"status", h.status},
-                   {"failing_streak", h.failing_streak}};
+  auto e = event(id, "health-status");
+  e["status"] = h.status;
+  e["failing_streak"] = h.failing_streak;
   if (!h.log.empty()) e["exit_code"] = h.log.back().exit_code;
-  std::string line = e.dump() + "\n";
-  UniqueFd fd(::open((store.dir(id) + "/" + net::guard::kEventsFile).c_str(),
-                     O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (fd) (void)!::write(fd.get(), line.data(), line.size());
+  append_event(store, id, e);
 }
 
 }  // namespace

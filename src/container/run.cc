@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "backend/gvisor.h"
+#include "container/denials.h"
 #include "container/root.h"
 #include "container/start.h"
 #include "container/state.h"
@@ -37,6 +38,7 @@ Result<int> run(const spec::Spec& s, const std::function<void()>& started, const
 
   TRY(process::block_forwarded_signals());
   UniqueFd notify;
+  DenialWatcher denials;  // subscribed before the start, so that no kill goes unseen
   StartOptions opts;
   opts.after_clone = [&](pid_t pid) -> Result<> {
     State st;
@@ -61,6 +63,7 @@ Result<int> run(const spec::Spec& s, const std::function<void()>& started, const
   opts.network = network.get();
   auto child = TRY(start(s, cg.get(), opts));
   if (started) started();
+  denials.watch(child.pid);
   std::optional<process::PtyRelay> relay;
   if (child.pty_master) relay.emplace(child.pty_master.get(), s.process.open_stdin);
   bool unhealthy = false;
@@ -71,6 +74,9 @@ Result<int> run(const spec::Spec& s, const std::function<void()>& started, const
     return exit;
   }());
   log::debug("{:.2f} ms: workload exited with {}", log::elapsed_ms(), status.code);
+  // A command killed by SIGSYS: its record follows by a moment.
+  for (const auto& d : denials.drain(status.code == 128 + SIGSYS ? 500 : 0))
+    log::warn("{}", describe(d));
   std::map<int, uint64_t> calls;
   TRY(end_trace(s, child, calls));
   return unhealthy && status.code == 0 ? 1 : status.code;

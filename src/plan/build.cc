@@ -157,6 +157,7 @@ Result<std::unique_ptr<Plan>> build(const spec::Spec& s, const Host& host) {
   auto p = std::make_unique<Plan>();
   p->id = s.id;
   p->hostname = s.hostname;
+  p->audit_loginuid = std::to_string(::getuid());
   // The cgroup namespace is entered by the child once it sits in its cgroup (see child.cc).
   p->clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
   if (s.network.mode != spec::NetworkMode::kHost) p->clone_flags |= CLONE_NEWNET;

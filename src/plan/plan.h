@@ -76,6 +76,10 @@ struct JoinNamespace {
 struct Plan {
   std::string id;
   std::string hostname;
+  // Written to /proc/self/loginuid before the identity changes: the container gets an audit
+  // session of its own, which names its processes in the kernel's audit records (seccomp
+  // kills; container/denials.h). Empty: left as it is (exec, OCI).
+  std::string audit_loginuid;
   unsigned long clone_flags = 0;
   bool user_namespace = false;
   uid_t host_uid = 0;  // mapped to 0 inside when user_namespace

@@ -87,6 +87,16 @@ ChildError setup_stdio(const plan::Plan& p, int sync_fd) noexcept {
   return {};
 }
 
+// Best effort: without CAP_AUDIT_CONTROL (rootless) or audit support there is no session, and
+// the container's denials go unreported.
+void start_audit_session(const plan::Plan& p) noexcept {
+  if (p.audit_loginuid.empty()) return;
+  int fd = ::open("/proc/self/loginuid", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  (void)!::write(fd, p.audit_loginuid.data(), p.audit_loginuid.size());
+  ::close(fd);
+}
+
 void reset_signals() noexcept {
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
@@ -252,6 +262,7 @@ void child_main(plan::Plan& p, int sync_fd) noexcept {
     child_new_container(p, sync_fd);
   }
   if (ChildError e = setup_stdio(p, sync_fd)) fail(sync_fd, e);
+  start_audit_session(p);
   if (::chdir(p.cwd.c_str()) != 0) fail(sync_fd, ChildError{errno, "working directory"});
   if (ChildError e = security::child_set_rlimits(p)) fail(sync_fd, e);
   if (ChildError e = child_process_basics(p)) fail(sync_fd, e);

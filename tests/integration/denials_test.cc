@@ -1,0 +1,62 @@
+// Seccomp kills reported: on a foreground run's stderr, in a detached container's event log,
+// each container's own only (its audit session tells them apart).
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "detached.h"
+
+namespace nucleus::testing {
+namespace {
+
+class Denials : public IntegrationTest {
+ protected:
+  void SetUp() override {
+    IntegrationTest::SetUp();
+    if (!std::filesystem::exists("/proc/self/sessionid")) GTEST_SKIP() << "no audit here";
+  }
+};
+
+std::vector<nlohmann::json> events_of(const std::string& id, const std::string& type) {
+  std::vector<nlohmann::json> out;
+  for (const auto& line : split_lines(run({"events", id}).out)) {
+    auto e = nlohmann::json::parse(line);
+    if (e["type"] == type) out.push_back(e);
+  }
+  return out;
+}
+
+TEST_F(Denials, AForegroundRunSaysWhichCallKilledWhat) {
+  // The probe makes the call in a child, which the default profile kills (SIGSYS).
+  RunResult r = run({"run", "--context", probe_dir(), "--context-mode", "bind", "--",
+                     "/context/probe", "syscall=unlisted"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("seccomp killed probe (pid "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("system call tuxcall is not allowed"), std::string::npos) << r.err;
+  // A run without a denial says nothing of the kind.
+  RunResult clean = run({"run", "--", "true"});
+  EXPECT_EQ(clean.err, "");
+}
+
+TEST_F(Denials, TheEventLogHasEachContainersOwn) {
+  std::string other = start_with_probe();
+  std::string own = start({"--context", probe_dir(), "--context-mode", "bind", "--", "sh", "-c",
+                           "/context/probe syscall=unlisted >/dev/null; sleep 100"});
+  std::vector<nlohmann::json> kills;
+  for (int i = 0; i < 100 && kills.empty(); i++) {
+    usleep(50000);
+    kills = events_of(own, "seccomp-kill");
+  }
+  ASSERT_EQ(kills.size(), 1u);
+  EXPECT_EQ(kills[0]["syscall"], "tuxcall");
+  EXPECT_EQ(kills[0]["comm"], "probe");
+  EXPECT_EQ(kills[0]["exe"], "/context/probe");
+  EXPECT_EQ(kills[0]["signal"], SIGSYS);
+  EXPECT_GT(kills[0]["pid"].get<int>(), 1);
+  EXPECT_TRUE(events_of(other, "seccomp-kill").empty());
+  EXPECT_EQ(run({"rm", "-f", other, own}).code, 0);
+}
+
+}  // namespace
+}  // namespace nucleus::testing
