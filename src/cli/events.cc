@@ -24,7 +24,9 @@ Result<> print_events(const container::Store& st, const std::string& id) {
 }  // namespace
 
 int events(int argc, char** argv) {
-  CLI::App app{"Print containers' events (egress denials, seccomp kills, health changes) as JSON lines", "nucleus events"};
+  CLI::App app{
+      "Print containers' events (egress denials, seccomp kills, health changes) as JSON lines",
+      "nucleus events"};
   std::vector<std::string> refs;
   app.add_option("CONTAINER", refs, "ID, ID prefix or name")->required();
   if (auto code = parse(app, argc, argv)) return *code;

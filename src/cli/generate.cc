@@ -10,6 +10,7 @@
 #include "cli/common.h"
 #include "cli/run_command.h"
 #include "cli/verbs.h"
+#include "util/fs.h"
 
 namespace nucleus::cli {
 namespace {
@@ -59,8 +60,7 @@ Result<std::string> systemd_unit(RunCommand& c, const std::vector<std::string>& 
   container::DetachOptions detach;
   TRY(prepare_run(c, detach));  // every option checked now, as `run` would
   std::string nucleus = TRY(self_path());
-  char cwd[PATH_MAX];
-  if (::getcwd(cwd, sizeof cwd) == nullptr) return fail_errno("getcwd");
+  std::string cwd = TRY(fs::current_dir());
   std::vector<std::string> words = {"run"};
   if (!c.sd_notify) words.emplace_back("--sd-notify");
   words.insert(words.end(), given.begin(), given.end());

@@ -22,11 +22,9 @@ namespace {
 
 using container::oci::CreateOptions;
 
+// As given where the working directory is gone (the error then names the path).
 std::string absolute(const std::string& path) {
-  if (path.empty() || path[0] == '/') return path;
-  char cwd[4096];
-  if (::getcwd(cwd, sizeof cwd) == nullptr) return path;
-  return path == "." ? std::string(cwd) : std::string(cwd) + "/" + path;
+  return fs::absolute(path).value_or(path);
 }
 
 void add_create_flags(CLI::App& app, CreateOptions& o) {

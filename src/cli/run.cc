@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <climits>
 #include <cstdlib>
 #include <functional>
 
@@ -68,12 +67,6 @@ Result<container::DetachOptions> detach_options(const Lifecycle& l) {
     }
   }
   return o;
-}
-
-std::string from_cwd(const std::string& path) {
-  char cwd[PATH_MAX];
-  if (path.empty() || path[0] == '/' || ::getcwd(cwd, sizeof cwd) == nullptr) return path;
-  return std::string(cwd) + "/" + path;
 }
 
 void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
@@ -198,8 +191,8 @@ Result<spec::Spec> prepare_run(RunCommand& c, container::DetachOptions& detach) 
         std::tuple{&f.caps_policy, &f.caps_policy_sha256, "--caps-policy"}})
     TRY(read_policy_file(*file, *sha, option));
   // Files named on the command line may be relative to where nucleus was started.
-  if (!f.seccomp_log.empty()) f.seccomp_log = from_cwd(f.seccomp_log);
-  for (auto& secret : f.secrets) secret = from_cwd(secret);
+  if (!f.seccomp_log.empty()) f.seccomp_log = TRY(fs::absolute(f.seccomp_log));
+  for (auto& secret : f.secrets) secret = TRY(fs::absolute(secret));
   detach = TRY(detach_options(life));
   if (!life.detach && (life.auto_remove || life.restart != "no" || !life.log_opts.empty() ||
                        !life.log_driver.empty()))

@@ -92,13 +92,7 @@ Result<> connect_start(int sock, const std::string& dir) {
 }
 
 Result<> write_pid_file(const std::string& path, pid_t pid) {
-  std::string abs = path;
-  if (abs.empty() || abs[0] != '/') {
-    char cwd[4096];
-    if (::getcwd(cwd, sizeof cwd) == nullptr) return fail_errno("getcwd");
-    abs = std::string(cwd) + "/" + path;
-  }
-  auto [dir, name] = fs::split_last(abs);
+  auto [dir, name] = fs::split_last(TRY(fs::absolute(path)));
   return fs::write_atomic(dir, name, std::to_string(pid), true);
 }
 

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
+
 #include <vector>
 
 namespace nucleus::fs {
@@ -221,6 +223,18 @@ void remove_tree_at(int parent, const std::string& name) {
 
 void remove_tree(const std::string& dir) {
   remove_tree_at(AT_FDCWD, dir);
+}
+
+Result<std::string> current_dir() {
+  char cwd[PATH_MAX];
+  if (::getcwd(cwd, sizeof cwd) == nullptr) return fail_errno("getcwd");
+  return std::string(cwd);
+}
+
+Result<std::string> absolute(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  std::string cwd = TRY(current_dir());
+  return path == "." ? cwd : cwd + "/" + path;
 }
 
 }  // namespace nucleus::fs

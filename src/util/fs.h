@@ -59,6 +59,11 @@ Result<std::vector<std::string>> list_dir(const std::string& dir);
 
 // Lexically normalised absolute path ("/a/./b//c/" -> "/a/b/c"); ".." is refused.
 Result<std::string> normalize_abs(std::string_view path);
+// The working directory.
+Result<std::string> current_dir();
+// A path given on the command line, relative to the working directory unless absolute ("." is
+// the directory itself).
+Result<std::string> absolute(const std::string& path);
 
 // true when `path` equals `dir` or lies below it (both normalised).
 bool is_within(std::string_view path, std::string_view dir);
