@@ -116,6 +116,15 @@ void reset_checks(const Checks& checks, State& s) {
 }
 
 struct CheckRunner::Impl {
+  Impl(Store& st, std::string container, const Checks& c, int init, int notify,
+       std::function<void()> ready)
+      : store(st),
+        id(std::move(container)),
+        checks(c),
+        init_pidfd(init),
+        notify_fd(notify),
+        on_ready(std::move(ready)) {}
+
   Store& store;
   std::string id;
   Checks checks;
