@@ -3,6 +3,7 @@
 #include <linux/audit.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "container/event_log.h"
 #include "security/syscall_names.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/parse.h"
 
 namespace nucleus::container {
@@ -118,6 +120,10 @@ nlohmann::json denial_event(const std::string& id, const Denial& d) {
   e["exe"] = d.exe;
   e["signal"] = d.signal;
   return e;
+}
+
+void report_kills(DenialWatcher& w, int exit_code) {
+  for (const auto& d : w.drain(exit_code == 128 + SIGSYS ? 500 : 0)) log::warn("{}", describe(d));
 }
 
 std::string describe(const Denial& d) {

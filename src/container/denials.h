@@ -65,6 +65,10 @@ class DenialReporter {
 // "signal"}.
 nlohmann::json denial_event(const std::string& id, const Denial& d);
 
+// A foreground command's end: its kills on stderr, one warning each (a command killed itself,
+// exit 128+SIGSYS, waits up to 0.5 s for its record).
+void report_kills(DenialWatcher& w, int exit_code);
+
 // "seccomp killed NAME (pid N, EXE): system call X is not allowed", for a foreground run's
 // stderr.
 std::string describe(const Denial& d);

@@ -9,6 +9,7 @@
 #include "backend/gvisor.h"
 #include "cgroup/live.h"
 #include "container/abort_point.h"
+#include "container/denials.h"
 #include "plan/build.h"
 #include "process/launch.h"
 #include "process/monitor.h"
@@ -58,6 +59,8 @@ Result<int> exec(const Store& store, const std::string& id, const spec::Process&
   p.join_flags = kJoined | (s.user_namespace ? CLONE_NEWUSER : 0);
   p.user_namespace = s.user_namespace;
   p.die_with_parent = !detach;
+  // An audit session of its own, so that its seccomp kills are told apart (container/denials.h).
+  p.audit_loginuid = std::to_string(::getuid());
   UniqueFd null;
   if (detach) {
     null.reset(::open("/dev/null", O_RDWR | O_CLOEXEC));
@@ -93,11 +96,14 @@ Result<int> exec(const Store& store, const std::string& id, const spec::Process&
     return {};
   };
   TRY(process::block_forwarded_signals());
+  DenialWatcher denials;  // subscribed before the command runs
   auto child = TRY(process::launch(p, hooks));
   if (detach) return 0;
+  denials.watch(child.pid);
   std::optional<process::PtyRelay> relay;
   if (child.pty_master) relay.emplace(child.pty_master.get(), process.open_stdin);
   auto status = TRY(process::monitor(child, {}, relay ? &*relay : nullptr));
+  report_kills(denials, status.code);
   return status.code;
 }
 

@@ -74,9 +74,7 @@ Result<int> run(const spec::Spec& s, const std::function<void()>& started, const
     return exit;
   }());
   log::debug("{:.2f} ms: workload exited with {}", log::elapsed_ms(), status.code);
-  // A command killed by SIGSYS: its record follows by a moment.
-  for (const auto& d : denials.drain(status.code == 128 + SIGSYS ? 500 : 0))
-    log::warn("{}", describe(d));
+  report_kills(denials, status.code);
   std::map<int, uint64_t> calls;
   TRY(end_trace(s, child, calls));
   return unhealthy && status.code == 0 ? 1 : status.code;

@@ -55,6 +55,12 @@ TEST_F(Denials, TheEventLogHasEachContainersOwn) {
   EXPECT_EQ(kills[0]["signal"], SIGSYS);
   EXPECT_GT(kills[0]["pid"].get<int>(), 1);
   EXPECT_TRUE(events_of(other, "seccomp-kill").empty());
+  // An exec'd command has a session of its own: its kills go to the exec's stderr.
+  RunResult exec = run({"exec", other, "/context/probe", "syscall=unlisted"});
+  EXPECT_EQ(exec.code, 0) << exec.err;
+  EXPECT_NE(exec.err.find("system call tuxcall is not allowed"), std::string::npos) << exec.err;
+  EXPECT_TRUE(events_of(other, "seccomp-kill").empty());
+  EXPECT_EQ(events_of(own, "seccomp-kill").size(), 1u);
   EXPECT_EQ(run({"rm", "-f", other, own}).code, 0);
 }
 
