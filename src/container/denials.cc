@@ -123,7 +123,7 @@ nlohmann::json denial_event(const std::string& id, const Denial& d) {
 }
 
 void report_kills(DenialWatcher& w, int exit_code) {
-  for (const auto& d : w.drain(exit_code == 128 + SIGSYS ? 500 : 0)) log::warn("{}", describe(d));
+  for (const auto& d : w.drain_at_exit(exit_code)) log::warn("{}", describe(d));
 }
 
 std::string describe(const Denial& d) {

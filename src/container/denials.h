@@ -5,6 +5,7 @@
 // is unavailable (no CONFIG_AUDIT, a rootless nucleus) nothing is reported and nothing fails.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -39,6 +40,11 @@ class DenialWatcher {
   // The container's kills recorded since the last call; wait_ms: how long to wait for a first
   // one (a record follows its kill by a moment).
   std::vector<Denial> drain(int wait_ms = 0);
+  // What is left once the command exited with exit_code: killed itself (128+SIGSYS), its record
+  // follows by a moment, and is waited for (0.5 s at most).
+  std::vector<Denial> drain_at_exit(int exit_code) {
+    return drain(exit_code == 128 + SIGSYS ? 500 : 0);
+  }
   int fd() const { return sock_.get(); }
   bool active() const { return sock_ && ses_ != 0; }
 
@@ -65,8 +71,7 @@ class DenialReporter {
 // "signal"}.
 nlohmann::json denial_event(const std::string& id, const Denial& d);
 
-// A foreground command's end: its kills on stderr, one warning each (a command killed itself,
-// exit 128+SIGSYS, waits up to 0.5 s for its record).
+// A foreground command's end: its kills on stderr, one warning each.
 void report_kills(DenialWatcher& w, int exit_code);
 
 // "seccomp killed NAME (pid N, EXE): system call X is not allowed", for a foreground run's

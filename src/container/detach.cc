@@ -238,7 +238,7 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
       unhealthy = checks.stopped_unhealthy();
       return exit;
     }();
-    for (const auto& d : denials.drain(status && status->code == 128 + SIGSYS ? 500 : 0)) report(d);
+    for (const auto& d : denials.drain_at_exit(status ? status->code : 0)) report(d);
     if (auto written = end_trace(s, *child, traced); !written)
       nucleus::log::error("{}", written.error().what());
     auto restart = record_exit(store, s.id, status ? status->code : process::kExitSetupFailed,
