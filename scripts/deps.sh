@@ -8,8 +8,8 @@ BUILD=(cmake ninja-build g++ pkg-config libexpected-dev libfmt-dev libcli11-dev
        libnftables-dev)
 RUNTIME=(util-linux iproute2 ca-certificates slirp4netns)
 TEST=(busybox-static python3 git gcc qemu-system-x86 cpio xz-utils clang libclang-rt-14-dev runsc
-      nftables podman conmon containerd docker.io procps nix-bin jq systemd)
-BENCH=(hyperfine crun runc bubblewrap jq time iptables criu iperf3)
+      nftables podman conmon containerd docker.io procps nix-bin jq systemd criu)
+BENCH=(hyperfine crun runc bubblewrap jq time iptables iperf3)
 
 want=("${BUILD[@]}" "${RUNTIME[@]}" "${TEST[@]}")
 [ "${NUCLEUS_BENCH_DEPS:-0}" = 1 ] && want+=("${BENCH[@]}")

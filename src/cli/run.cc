@@ -102,6 +102,8 @@ void add_flags(CLI::App& app, spec::RunFlags& f, bool& debug) {
   app.add_option("--timeout", f.timeout, "Kill the sandbox after SECONDS");
   app.add_flag("--allow-degraded-security", f.allow_degraded_security,
                "Run even where the kernel lacks Landlock or seccomp");
+  app.add_flag("--no-landlock", f.no_landlock,
+               "Weaken: no Landlock domain (CRIU cannot checkpoint one; see docs/checkpoint.md)");
   app.add_option("--seccomp-profile", f.seccomp_profile,
                  "A seccomp profile file in Docker's (and OCI) format instead of nucleus's "
                  "allowlist");

@@ -11,6 +11,7 @@
 #include "checkpoint/criu.h"
 #include "checkpoint/integrity.h"
 #include "checkpoint/metadata.h"
+#include "container/checkpoint_native.h"
 #include "container/detach.h"
 #include "container/exec.h"
 #include "container/lifecycle.h"
@@ -76,13 +77,6 @@ void apply(const checkpoint::Limits& l, spec::Resources& r) {
   }
 }
 
-Result<> native_unsupported() {
-  TRY(checkpoint::working_criu(state_root()));
-  return fail_invalid(
-      "checkpoints of native containers through CRIU are not implemented yet; run the "
-      "container with --runtime gvisor to checkpoint it");
-}
-
 }  // namespace
 
 Result<> checkpoint(Store& store, const std::string& id, const CheckpointOptions& o) {
@@ -90,12 +84,12 @@ Result<> checkpoint(Store& store, const std::string& id, const CheckpointOptions
   if (seen.status != "running")
     return fail_invalid("container {} is {}: checkpoint needs a running container",
                         id.substr(0, 12), seen.status);
-  if (!s.gvisor) return native_unsupported();
-  if (o.leave_running)
+  auto sp = TRY(load_spec(store, id));
+  if (!s.gvisor) TRY(check_checkpointable(id, sp));
+  if (s.gvisor && o.leave_running)
     return fail_invalid(
         "--leave-running is not supported with gVisor yet: runsc's own (Debian 12's release) "
         "kills the sandbox; checkpoint it, then restore it");
-  auto sp = TRY(load_spec(store, id));
   bool made = TRY(prepare_dir(o.dir));
   bool done = false;
   ScopeExit undo([&] {
@@ -115,7 +109,11 @@ Result<> checkpoint(Store& store, const std::string& id, const CheckpointOptions
     if (!done && !o.leave_running)
       (void)store.modify(id, [](State& x) { x.stop_requested = false; });
   });
-  TRY(backend::gvisor::checkpoint(id, o.dir, o.leave_running));
+  if (s.gvisor) {
+    TRY(backend::gvisor::checkpoint(id, o.dir, o.leave_running));
+  } else {
+    TRY(dump_native(s, sp, o));
+  }
   TRY(fs::write_atomic(o.dir, "spec.json", spec::to_json(sp), true));
   TRY(checkpoint::write_metadata(o.dir, meta));
   TRY(checkpoint::sign(o.dir, state_root()));
@@ -127,15 +125,18 @@ Result<> checkpoint(Store& store, const std::string& id, const CheckpointOptions
 Result<int> restore(const RestoreOptions& o) {
   TRY(checkpoint::verify(o.dir, state_root()));
   auto meta = TRY(checkpoint::load_metadata(o.dir));
-  if (!meta.gvisor) TRY(native_unsupported());
   auto s = TRY(spec::spec_from_json(TRY(fs::read_file(o.dir + "/spec.json"))));
-  if (s.runtime != spec::Runtime::kGvisor)
+  if ((s.runtime == spec::Runtime::kGvisor) != meta.gvisor)
     return fail_invalid("checkpoint {}: its spec.json does not match its metadata", o.dir);
   s.id = o.id;
   s.name = o.name;
   s.cgroup_path = "/nucleus/" + s.id;
   if (meta.limits) apply(*meta.limits, s.resources);
-  if (!o.detach) return backend::gvisor::run(s, o.dir);
+  if (!o.detach && meta.gvisor) return backend::gvisor::run(s, o.dir);
+  if (!o.detach)
+    return fail_invalid(
+        "a native checkpoint is restored under a monitor: add -d (then `nucleus "
+        "logs -f` or `nucleus wait` follow it)");
   DetachOptions d;
   d.restore_from = o.dir;
   d.log_max_size = kDefaultLogMaxSize;

@@ -11,6 +11,7 @@
 
 #include "backend/gvisor.h"
 #include "container/abort_point.h"
+#include "container/checkpoint_native.h"
 #include "container/denials.h"
 #include "container/event_log.h"
 #include "container/logfile.h"
@@ -197,7 +198,9 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     // A restored sandbox continues from its image; a restart begins anew.
     auto child = gvisor ? backend::gvisor::start(s, network.get(), so.stdio, netns,
                                                  started ? "" : o.restore_from, true)
-                        : start(s, cg.get(), so);
+                 : !started && !o.restore_from.empty()
+                     ? restore_native(s, cg.get(), so, o.restore_from)
+                     : start(s, cg.get(), so);
     if (!child && !started) return fail(child.error());
     if (!child) {
       (void)record_exit(store, s.id, child.error().exit_code, release);

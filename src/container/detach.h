@@ -20,7 +20,7 @@ struct DetachOptions {
   uint64_t log_max_size = 0;
   int log_max_files = 0;
   LogDriver log_driver = LogDriver::kK8sFile;
-  std::string restore_from;  // gVisor: a checkpoint's image directory to continue from
+  std::string restore_from;  // a checkpoint's directory to continue from (its first start)
   Checks checks;             // health and readiness, run by the monitor
 };
 

@@ -37,6 +37,12 @@ Result<std::string> clean_path(std::string_view path);
 // pax extended records ("LEN key=value\n"...): the path and linkpath they set, if any.
 Result<> apply_pax(std::string_view records, std::string& path, std::string& link);
 
+// Writes the tree beneath the directory `root` to `out` as a tar archive (GNU long names): the
+// directories, regular files and symlinks of root's own filesystem. What another filesystem is
+// mounted on is written as an empty directory or file, its content left out (a mount point);
+// devices, fifos and sockets are skipped. Nothing is followed.
+Result<> pack_filesystem(int root, int out);
+
 // Reads the archive from `in` to its end and unpacks it beneath the directory `dest`; `shown`
 // names the source in errors.
 Result<> extract(int in, int dest, const std::string& shown);

@@ -277,6 +277,7 @@ Result<> apply_service_mode(const RunFlags& f, Spec& s) {
   };
   if (f.allow_degraded_security)
     return refuse("every layer must apply; --allow-degraded-security is refused");
+  if (f.no_landlock) return refuse("every layer must apply; --no-landlock is refused");
   if (f.allow_host_network || s.network.mode == NetworkMode::kHost)
     return refuse("the host's network is refused (--network host, --allow-host-network)");
   if (f.memory.empty() || f.cpus.empty()) return refuse("--memory and --cpus are required");
@@ -467,6 +468,9 @@ Result<Spec> from_run_flags(const RunFlags& f, const Caller& caller) {
       return e.wrap("--timeout");
     }));
   s.security.allow_degraded = f.allow_degraded_security;
+  if (f.no_landlock && !f.landlock_policy.empty())
+    return fail_invalid("--no-landlock contradicts --landlock-policy");
+  if (f.no_landlock) s.security.landlock = false;
   if (!f.seccomp_profile.empty()) {
     ProfileTarget target{{}, "amd64", caller.kernel_release};
     // A profile's capability conditions go by what the workload can hold after execve.

@@ -30,6 +30,7 @@ struct RunFlags {
   std::vector<std::string> io_limits;
   std::string timeout;
   bool allow_degraded_security = false;
+  bool no_landlock = false;
   std::string seccomp_profile;           // the file's contents, read by the CLI (Docker's format)
   std::string seccomp_profile_sha256;    // hex; the CLI checks the contents against it
   std::string seccomp_mode = "enforce";  // or trace

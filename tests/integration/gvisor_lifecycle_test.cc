@@ -7,39 +7,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "counter.h"
 #include "gvisor.h"
 
 namespace nucleus::testing {
 namespace {
 
-// A counter that writes its value to /tmp/count and the log every 100 ms.
-const std::vector<std::string> kCounter = {
-    "--", "sh", "-c",
-    "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; echo tick $i; "
-    "sleep 0.1; done"};
-
-std::vector<std::string> with(std::vector<std::string> flags, const std::vector<std::string>& cmd) {
-  flags.insert(flags.end(), cmd.begin(), cmd.end());
-  return flags;
-}
-
 std::string start_gv(const std::vector<std::string>& args) {
   return start(with({"--runtime", "gvisor"}, args));
-}
-
-std::string status_of(const std::string& ref) {
-  auto j = nlohmann::json::parse(run({"inspect", ref}).out);
-  return j[0]["state"]["status"];
-}
-
-long count_in(const std::string& ref) {
-  RunResult r = run({"exec", ref, "cat", "/tmp/count"});
-  EXPECT_EQ(r.code, 0) << r.err;
-  return std::atol(r.out.c_str());
-}
-
-void wait_for_count(const std::string& ref, long at_least) {
-  for (int i = 0; i < 100 && count_in(ref) < at_least; i++) usleep(50000);
 }
 
 TEST_F(Gvisor, DetachedLifecycleThroughRunsc) {
@@ -258,19 +233,6 @@ TEST_F(Gvisor, TerminalsForRunAndExec) {
   EXPECT_NE(r.out.find("out-tty"), std::string::npos) << r.out;
   EXPECT_EQ(run({"exec", "-t", "gv-tty", "true"}).code, 125);  // no terminal on stdin
   EXPECT_EQ(run({"rm", "-f", "gv-tty"}).code, 0);
-}
-
-class NativeCheckpoint : public IntegrationTest {};
-
-TEST_F(NativeCheckpoint, SaysWhatItNeeds) {
-  TempDir dir;
-  std::string id = start({"--name", "native-ck", "--", "sleep", "100"});
-  RunResult r = run({"checkpoint", "-o", dir.path() + "/ck", "native-ck"});
-  EXPECT_EQ(r.code, 125);
-  EXPECT_NE(r.err.find("CRIU"), std::string::npos) << r.err;
-  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/ck"));
-  EXPECT_EQ(status_of("native-ck"), "running");
-  EXPECT_EQ(run({"rm", "-f", "native-ck"}).code, 0);
 }
 
 }  // namespace

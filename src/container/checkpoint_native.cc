@@ -1,0 +1,225 @@
+#include "container/checkpoint_native.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "checkpoint/criu.h"
+#include "checkpoint/native.h"
+#include "container/root.h"
+#include "fs/tar.h"
+#include "net/loopback.h"
+#include "plan/build.h"
+#include "process/spawn.h"
+#include "util/fs.h"
+#include "util/parse.h"
+
+namespace nucleus::container {
+namespace {
+
+namespace ck = nucleus::checkpoint;
+
+constexpr int kCriuTimeoutMs = 10 * 60 * 1000;
+
+Result<std::string> fd_target(pid_t pid, int fd) {
+  std::string path = fmt::format("/proc/{}/fd/{}", pid, fd);
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
+  if (n < 0) return fail_errno("readlink {}", path);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+// The container's root filesystem (nucleus's tmpfs), mount points as empty placeholders: CRIU
+// saves every other filesystem of the container, but expects its root to be given back.
+Result<> pack_root(pid_t pid, const std::string& dir) {
+  std::string from = fmt::format("/proc/{}/root", pid);
+  UniqueFd root(::open(from.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return fail_errno("open {}", from);
+  std::string path = dir + "/" + ck::kRootArchive;
+  UniqueFd out(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!out) return fail_errno("create {}", path);
+  TRY(fs::tar::pack_filesystem(root.get(), out.get()));
+  if (::fsync(out.get()) != 0) return fail_errno("fsync {}", path);
+  return {};
+}
+
+Error criu_failed(const char* what, const std::string& log, const std::string& output) {
+  std::string why = ck::last_error(fs::read_file(log).value_or(""));
+  if (why.empty()) why = std::string(parse::last_line(output));
+  return Error::invalid("CRIU {} failed: {} (its log: {})", what, why.empty() ? "no reason" : why,
+                        log);
+}
+
+// The checkpoint's root filesystem unpacked on a tmpfs, for CRIU's --root; the host's view of
+// it goes again once the restore is done (the container keeps its own).
+struct Stage {
+  std::string path;
+  bool mounted = false;
+  ~Stage() {
+    if (mounted) ::umount2(path.c_str(), MNT_DETACH);
+    if (!path.empty()) ::rmdir(path.c_str());
+  }
+};
+
+Result<> unpack_root(const std::string& dir, Stage& st) {
+  if (::mkdir(st.path.c_str(), 0700) != 0) return fail_errno("create {}", st.path);
+  if (::mount("nucleus-root", st.path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
+              "mode=0755,size=16m") != 0)
+    return fail_errno("mount a tmpfs on {}", st.path);
+  st.mounted = true;
+  std::string archive = dir + "/" + ck::kRootArchive;
+  UniqueFd in(::open(archive.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!in) return fail_errno("open {}", archive);
+  UniqueFd dest(::open(st.path.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dest) return fail_errno("open {}", st.path);
+  return fs::tar::extract(in.get(), dest.get(), archive);
+}
+
+// CRIU leaves the restored tasks stopped (--leave-stopped) until the root is read-only again.
+void continue_tree(pid_t pid) {
+  ::kill(pid, SIGCONT);
+  auto tasks = fs::list_dir(fmt::format("/proc/{}/task", pid));
+  if (!tasks) return;
+  for (const auto& t : *tasks) {
+    auto kids = fs::read_file(fmt::format("/proc/{}/task/{}/children", pid, t));
+    if (!kids) continue;
+    for (auto k : parse::split(parse::trim_end(*kids), ' ')) {
+      if (auto child = parse::uint(k, 1, INT_MAX)) continue_tree(static_cast<pid_t>(*child));
+    }
+  }
+}
+
+Result<pid_t> parent_of(pid_t pid) {
+  std::string stat = TRY(fs::read_file(fmt::format("/proc/{}/stat", pid)));
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return fail_invalid("unreadable /proc/{}/stat", pid);
+  auto fields = parse::split(std::string_view(stat).substr(close + 2), ' ');
+  std::vector<std::string_view> f(fields.begin(), fields.end());
+  if (f.size() < 2) return fail_invalid("unreadable /proc/{}/stat", pid);
+  return static_cast<pid_t>(TRY(parse::uint(f[1], 0, INT_MAX)));
+}
+
+// The restore helper: joins the cgroup, takes a new cgroup and network namespace (loopback up)
+// and no_new_privs, which the restored tasks inherit from CRIU, puts its descriptors where
+// `argv` says (3: the network namespace, 4-6: the stdio) and executes CRIU. Never returns.
+[[noreturn]] void exec_criu(cgroup::Manager* cg, const std::array<int, 3>& stdio,
+                            const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  if (cg && !cg->add(::getpid())) ::_exit(120);
+  if (::unshare(CLONE_NEWCGROUP | CLONE_NEWNET) != 0) ::_exit(121);
+  if (net::child_loopback_up()) ::_exit(122);
+  int held[4] = {::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), -1, -1, -1};
+  for (int i = 0; i < 3; i++)
+    if (stdio[i] >= 0) held[i + 1] = ::fcntl(stdio[i], F_DUPFD_CLOEXEC, 100);
+  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (held[0] < 0 || null < 0 || ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::_exit(123);
+  for (int i = 0; i < 3; i++) ::dup2(null, i);
+  for (int i = 0; i < 4; i++)
+    if (held[i] >= 0 && ::dup2(held[i], 3 + i) < 0) ::_exit(124);
+  ::syscall(SYS_close_range, 7, ~0U, 0);
+  ::execv(argv[0], argv.data());
+  ::_exit(127);
+}
+
+}  // namespace
+
+Result<> check_checkpointable(const std::string& id, const spec::Spec& s) {
+  std::string c = id.substr(0, 12);
+  auto refuse = [&](std::string_view why) {
+    return fail_invalid("container {} cannot be checkpointed: {}", c, why);
+  };
+  if (s.security.landlock && plan::probe_host().landlock_abi > 0)
+    return refuse(
+        "it is confined by Landlock, which CRIU cannot save (its restore would run unconfined); "
+        "start it with --no-landlock to allow checkpoints, or with --runtime gvisor");
+  if (s.user_namespace) return refuse("it runs in a user namespace (rootless), not supported yet");
+  if (s.process.terminal) return refuse("it has a terminal (-t), not supported yet");
+  if (s.network.mode != spec::NetworkMode::kNone)
+    return refuse("only --network none is supported (its network is not saved yet)");
+  if (!s.security.seccomp_trace_log.empty())
+    return refuse("--seccomp-mode trace holds a listener CRIU cannot save");
+  if (!s.secrets.empty()) return refuse("its --secret files would be written to disk");
+  if (!s.rootfs.empty()) return refuse("only the default, host-bound root is supported yet");
+  return {};
+}
+
+Result<> dump_native(const State& s, const spec::Spec& sp, const CheckpointOptions& o) {
+  TRY(check_checkpointable(s.id, sp));
+  std::string criu = TRY(checkpoint::working_criu(state_root()));
+  pid_t pid = s.init.pid;
+  ck::NativeImage image;
+  for (int i = 0; i < 3; i++) image.stdio[i] = TRY(fd_target(pid, i));
+  image.mounts =
+      TRY(ck::external_mounts(TRY(fs::read_file("/proc/self/mountinfo")),
+                              TRY(fs::read_file(fmt::format("/proc/{}/mountinfo", pid)))));
+  image.tcp_established = o.tcp_established;
+  struct stat net {};
+  if (::stat(fmt::format("/proc/{}/ns/net", pid).c_str(), &net) != 0)
+    return fail_errno("the network namespace of {}", pid);
+  TRY(pack_root(pid, o.dir));
+  TRY(fs::write_atomic(o.dir, ck::kNativeFile, ck::to_json(image), true));
+  ck::DumpArgs a{criu, o.dir, pid, net.st_ino, o.leave_running, o.tcp_established};
+  auto done = TRY(process::run_with_input(ck::dump_command(a, image), "", kCriuTimeoutMs));
+  if (done.code != 0) return fail(criu_failed("dump", o.dir + "/dump.log", done.err + done.out));
+  return {};
+}
+
+Result<process::Launched> restore_native(const spec::Spec& s, cgroup::Manager* cg,
+                                         const StartOptions& o, const std::string& dir) {
+  auto image = TRY(ck::native_from_json(TRY(fs::read_file(dir + "/" + ck::kNativeFile))));
+  std::string criu = TRY(checkpoint::working_criu(state_root()));
+  std::string work = state_root() + "/" + s.id;
+  Stage stage;
+  stage.path = work + "/root";
+  TRY(unpack_root(dir, stage));
+  ck::RestoreArgs a;
+  a.criu = criu, a.dir = dir, a.work_dir = work, a.root = stage.path;
+  a.pid_file = work + "/restore.pid";
+  a.netns_fd = 3;
+  for (int i = 0; i < 3; i++) a.stdio[i] = o.stdio[i] >= 0 ? 4 + i : -1;
+  a.tcp_established = image.tcp_established;
+  auto args = ck::restore_command(a, image);
+  args.push_back("--leave-stopped");
+  std::array<int, 3> stdio{o.stdio[0], o.stdio[1], o.stdio[2]};
+  pid_t helper = ::fork();
+  if (helper < 0) return fail_errno("fork CRIU");
+  if (helper == 0) exec_criu(cg, stdio, args);
+  int status = 0;
+  while (::waitpid(helper, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::string log = work + "/restore.log";
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return fail(criu_failed("restore", log,
+                            WIFEXITED(status) && WEXITSTATUS(status) >= 120
+                                ? fmt::format("its helper failed ({})", WEXITSTATUS(status))
+                                : ""));
+  auto text = TRY(fs::read_file(a.pid_file));
+  pid_t pid = static_cast<pid_t>(TRY(parse::uint(parse::trim_end(text), 1, INT_MAX)));
+  process::Launched child;
+  child.pid = pid;
+  child.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!child.pidfd) return fail_errno("pidfd of the restored init {}", pid);
+  if (TRY(parent_of(pid)) != ::getpid()) {
+    ::kill(pid, SIGKILL);
+    return fail_invalid("the restored init {} is not this monitor's child", pid);
+  }
+  // The root is read-only again before anything restored runs.
+  if (::mount(nullptr, stage.path.c_str(), nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+              nullptr) != 0) {
+    ::kill(pid, SIGKILL);
+    return fail_errno("make the restored root read-only");
+  }
+  continue_tree(pid);
+  return child;
+}
+
+}  // namespace nucleus::container

@@ -1,0 +1,153 @@
+// Checkpoints of native containers through CRIU: what cannot be saved safely is refused before
+// anything is made; where CRIU works (the pure-v2 VM, tests/vm/run-criu.sh) a container stops
+// with its checkpoint and goes on, restored, from where it was, with every layer CRIU can carry
+// (seccomp, no_new_privs, no capabilities, a read-only root, its own cgroup and namespaces).
+#include <linux/landlock.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "counter.h"
+
+namespace nucleus::testing {
+namespace {
+
+bool host_has_landlock() {
+  return syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION) > 0;
+}
+
+bool criu_works() {
+  return access("/usr/sbin/criu", X_OK) == 0 &&
+         std::system("/usr/sbin/criu check >/dev/null 2>&1") == 0;
+}
+
+class NativeCheckpoint : public IntegrationTest {};
+
+class WithCriu : public NativeCheckpoint {
+ protected:
+  void SetUp() override {
+    NativeCheckpoint::SetUp();
+    if (IsSkipped()) return;
+    if (!criu_works())
+      GTEST_SKIP() << "no working CRIU here (`criu check` fails: CRIU 4.1 or newer is needed on "
+                      "kernels from 6.13); tests/vm/run-criu.sh runs these in a VM where it works";
+  }
+};
+
+// The proc status line `key`, as the restored workload sees it.
+std::string status_line(const std::string& ref, const std::string& key) {
+  return trim(run({"exec", ref, "sh", "-c", "grep '^" + key + ":' /proc/self/status"}).out);
+}
+
+TEST_F(NativeCheckpoint, RefusesALandlockDomainItCannotSave) {
+  if (!host_has_landlock()) GTEST_SKIP() << "no Landlock in this kernel";
+  TempDir dir;
+  start({"--name", "ck-ll", "--", "sleep", "100"});
+  RunResult r = run({"checkpoint", "-o", dir.path() + "/ck", "ck-ll"});
+  EXPECT_EQ(r.code, 125);
+  EXPECT_NE(r.err.find("confined by Landlock"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--no-landlock"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/ck"));
+  EXPECT_EQ(status_of("ck-ll"), "running");
+  EXPECT_EQ(run({"rm", "-f", "ck-ll"}).code, 0);
+}
+
+TEST_F(NativeCheckpoint, RefusesSecretsItWouldWriteToDisk) {
+  TempDir dir;
+  std::string secret = dir.file("token", "s3cret\n", 0600);
+  start({"--name", "ck-secret", "--no-landlock", "--secret", secret, "--", "sleep", "100"});
+  RunResult r = run({"checkpoint", "-o", dir.path() + "/ck", "ck-secret"});
+  EXPECT_EQ(r.code, 125);
+  EXPECT_NE(r.err.find("--secret"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/ck"));
+  EXPECT_EQ(run({"rm", "-f", "ck-secret"}).code, 0);
+  expect_run_refused({"--no-landlock", "--service-mode", "production"}, "--no-landlock");
+  expect_run_refused({"--no-landlock", "--landlock-policy", secret}, "contradicts");
+}
+
+TEST_F(NativeCheckpoint, SaysWhatItNeeds) {
+  if (criu_works()) GTEST_SKIP() << "CRIU works here: the WithCriu tests restore";
+  TempDir dir;
+  start({"--name", "native-ck", "--no-landlock", "--", "sleep", "100"});
+  RunResult r = run({"checkpoint", "-o", dir.path() + "/ck", "native-ck"});
+  EXPECT_EQ(r.code, 125);
+  EXPECT_NE(r.err.find("CRIU"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/ck"));
+  EXPECT_EQ(status_of("native-ck"), "running");
+  EXPECT_EQ(run({"rm", "-f", "native-ck"}).code, 0);
+}
+
+TEST_F(WithCriu, RestoresWhereItLeftOff) {
+  TempDir dir;
+  std::string images = dir.path() + "/ck";
+  std::string first = start(with({"--name", "ck-a", "--no-landlock", "--memory", "96m"}, kCounter));
+  wait_for_count("ck-a", 10);
+  RunResult c = run({"checkpoint", "-o", images, "ck-a"});
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_NE(status_of("ck-a"), "running");  // it stops with its checkpoint, without a restart
+  for (const char* f : {"root.tar", "native.json", "metadata.json", "spec.json", "checkpoint.hmac"})
+    EXPECT_TRUE(std::filesystem::exists(images + "/" + f)) << f;
+
+  RunResult r = run({"restore", "-d", "--name", "ck-b", "-i", images});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string second = trim(r.out);
+  EXPECT_NE(second, first);
+  EXPECT_EQ(status_of("ck-b"), "running");
+  long after = count_in("ck-b");
+  EXPECT_GE(after, 10) << "restarted instead of restored";
+  wait_for_count("ck-b", after + 2);
+  EXPECT_GT(count_in("ck-b"), after);
+  EXPECT_NE(run({"logs", "ck-b"}).out.find("tick"), std::string::npos);  // its output is logged
+
+  // What CRIU carries, and what nucleus restores around it.
+  EXPECT_EQ(status_line("ck-b", "NoNewPrivs"), "NoNewPrivs:\t1");
+  EXPECT_EQ(status_line("ck-b", "Seccomp"), "Seccomp:\t2");
+  EXPECT_EQ(status_line("ck-b", "CapEff"), "CapEff:\t0000000000000000");
+  RunResult w = run({"exec", "ck-b", "sh", "-c", "echo x > /x"});
+  EXPECT_NE(w.code, 0);
+  EXPECT_NE(w.err.find("Read-only"), std::string::npos) << w.err;
+  EXPECT_EQ(trim(run({"exec", "ck-b", "cat", "/proc/self/cgroup"}).out).substr(0, 3), "0::");
+  auto stats = nlohmann::json::parse(run({"stats", "--no-stream", "--format", "json", "ck-b"}).out);
+  EXPECT_EQ(stats[0]["memory_limit"].get<uint64_t>(), 96u << 20);  // the recorded limits
+
+  // A changed checkpoint is refused.
+  {
+    std::fstream t(images + "/root.tar", std::ios::in | std::ios::out | std::ios::binary);
+    t.seekp(600);
+    t.put('!');
+  }
+  RunResult bad = run({"restore", "-d", "--name", "ck-c", "-i", images});
+  EXPECT_EQ(bad.code, 125);
+  EXPECT_NE(bad.err.find("HMAC"), std::string::npos) << bad.err;
+  EXPECT_EQ(run({"rm", "-f", "ck-a", "ck-b"}).code, 0);
+  EXPECT_EQ(run({"ps", "-a", "-q"}).out, "");
+}
+
+TEST_F(WithCriu, LeaveRunningMakesCopies) {
+  TempDir dir;
+  std::string images = dir.path() + "/ck";
+  start(with({"--name", "ck-orig", "--no-landlock"}, kCounter));
+  wait_for_count("ck-orig", 5);
+  RunResult c = run({"checkpoint", "--leave-running", "-o", images, "ck-orig"});
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_EQ(status_of("ck-orig"), "running");
+  long at = count_in("ck-orig");
+  for (const char* name : {"ck-copy1", "ck-copy2"}) {
+    RunResult r = run({"restore", "-d", "--name", name, "-i", images});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  for (const char* name : {"ck-orig", "ck-copy1", "ck-copy2"}) {
+    EXPECT_EQ(status_of(name), "running") << name;
+    EXPECT_GE(count_in(name), at - 1) << name;
+  }
+  // Each copy has a network namespace of its own.
+  EXPECT_NE(run({"exec", "ck-copy1", "readlink", "/proc/1/ns/net"}).out,
+            run({"exec", "ck-copy2", "readlink", "/proc/1/ns/net"}).out);
+  EXPECT_EQ(run({"rm", "-f", "ck-orig", "ck-copy1", "ck-copy2"}).code, 0);
+}
+
+}  // namespace
+}  // namespace nucleus::testing
