@@ -1,5 +1,6 @@
 // nucleus checkpoint [--leave-running] [--tcp-established] -o DIR CONTAINER
 // nucleus restore [-d] [--name NAME] -i DIR
+// nucleus fork [--count N] [--name-prefix P] CONTAINER
 #include <cstdio>
 
 #include "cli/common.h"
@@ -40,6 +41,23 @@ int restore(int argc, char** argv) {
   auto code = container::restore(o);
   if (!code) return report(code.error());
   return *code;
+}
+
+int fork(int argc, char** argv) {
+  CLI::App app{"Copies of a running container, each going on from its current state",
+               "nucleus fork"};
+  container::ForkOptions o;
+  std::string ref;
+  app.add_option("--count", o.count, "How many copies (1-64; default 1)")->check(CLI::Range(1, 64));
+  app.add_option("--name-prefix", o.prefix, "Name the copies PREFIX-1..N (default: its name)");
+  app.add_option("CONTAINER", ref, "ID, ID prefix or name")->required();
+  if (auto code = parse(app, argc, argv)) return *code;
+  o.new_id = [] { return caller().id; };
+  auto st = store();
+  auto id = st.resolve(ref);
+  if (!id) return report(id.error());
+  if (auto r = container::fork(st, *id, o); !r) return report(r.error());
+  return 0;
 }
 
 }  // namespace nucleus::cli

@@ -41,8 +41,9 @@ constexpr const char* kUsage =
     "  rootfs attest|verify DIR              the manifest --verify-rootfs-attestation checks\n"
     "  events CONTAINER...                   egress denials of sandboxes, as JSON lines\n"
     "  update --egress-allow-domain NAME... CONTAINER   change a running sandbox's names\n"
-    "  checkpoint [--leave-running] -o DIR CONTAINER   save a running sandbox (gVisor)\n"
+    "  checkpoint [--leave-running] -o DIR CONTAINER   save a running sandbox\n"
     "  restore [-d] [--name NAME] -i DIR     continue a checkpointed sandbox as a new one\n"
+    "  fork [--count N] CONTAINER            copies that go on from its current state\n"
     "  version                               print the version\n"
     "\n"
     "OCI runtime (runc's command line; see docs/oci.md):\n"
@@ -160,6 +161,7 @@ int dispatch(const char* verb, int argc, char** argv) {
       {"update", update, oci_update},
       {"checkpoint", checkpoint, nullptr},
       {"restore", restore, nullptr},
+      {"fork", fork, nullptr},
       {"create", oci_create, nullptr},
       {"start", oci_start, nullptr},
       {"state", oci_state, nullptr},

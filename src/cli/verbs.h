@@ -25,6 +25,7 @@ int events(int argc, char** argv);
 int update(int argc, char** argv);
 int checkpoint(int argc, char** argv);
 int restore(int argc, char** argv);
+int fork(int argc, char** argv);
 int version();
 
 // The OCI runtime's verbs (oci.cc), with runc's command line.

@@ -17,6 +17,7 @@
 #include "container/lifecycle.h"
 #include "container/logfile.h"
 #include "container/root.h"
+#include "spec/run_flags.h"
 #include "spec/spec_json.h"
 #include "util/fs.h"
 #include "util/scope_exit.h"
@@ -143,6 +144,39 @@ Result<int> restore(const RestoreOptions& o) {
   d.log_max_files = kDefaultLogMaxFiles;
   TRY(run_detached(std::move(s), d));
   return 0;
+}
+
+Result<std::vector<std::string>> fork(Store& store, const std::string& id, const ForkOptions& o) {
+  auto [s, seen] = TRY(look(store, id));
+  if (s.gvisor)
+    return fail_invalid(
+        "nucleus fork needs a checkpoint that leaves the sandbox running, which runsc (Debian "
+        "12's) cannot make: checkpoint the gVisor sandbox, then restore it as often as needed");
+  std::string base = !o.prefix.empty() ? o.prefix : !s.name.empty() ? s.name : id.substr(0, 12);
+  std::vector<std::string> names;
+  for (unsigned k = 1; k <= o.count; k++) {
+    names.push_back(fmt::format("{}-{}", base, k));
+    if (!spec::valid_name(names.back()))
+      return fail_invalid("invalid name '{}': use letters, digits, '_', '.', '-'", names.back());
+    if (store.resolve(names.back()))
+      return fail_invalid("the name '{}' is already in use", names.back());
+  }
+  TRY(fs::make_private_dir(state_root()));
+  std::string tmpl = state_root() + "/.fork-XXXXXX";
+  if (!::mkdtemp(tmpl.data())) return fail_errno("create {}", tmpl);
+  ScopeExit images([&] { fs::remove_tree(tmpl); });
+  TRY(checkpoint(store, id, {tmpl, true, false}));
+  std::vector<std::string> made;
+  ScopeExit undo([&] {
+    if (made.size() == names.size()) return;
+    for (const auto& m : made) (void)remove(store, m, true);
+  });
+  for (const auto& name : names) {
+    RestoreOptions r{tmpl, o.new_id(), name, true};
+    TRY(restore(r));
+    made.push_back(r.id);
+  }
+  return made;
 }
 
 }  // namespace nucleus::container

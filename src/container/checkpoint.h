@@ -3,7 +3,9 @@
 // gVisor sandboxes go through runsc checkpoint/restore; native ones need a working CRIU.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "container/state.h"
 #include "util/result.h"
@@ -24,5 +26,15 @@ struct RestoreOptions {
 };
 // Detached: returns 0 once it runs (its ID printed). Otherwise the workload's exit code.
 Result<int> restore(const RestoreOptions& o);
+
+struct ForkOptions {
+  unsigned count = 1;
+  std::string prefix;                   // the copies are PREFIX-1..N (default: its name)
+  std::function<std::string()> new_id;  // an ID for each copy
+};
+// `nucleus fork`: a checkpoint that leaves the container running, restored `count` times under
+// monitors (each ID printed); the checkpoint is removed again. Names already taken are refused
+// before anything is made; copies made before a failure are removed with it.
+Result<std::vector<std::string>> fork(Store& store, const std::string& id, const ForkOptions& o);
 
 }  // namespace nucleus::container

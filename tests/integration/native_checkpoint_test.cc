@@ -66,6 +66,8 @@ TEST_F(NativeCheckpoint, RefusesSecretsItWouldWriteToDisk) {
   EXPECT_EQ(run({"rm", "-f", "ck-secret"}).code, 0);
   expect_run_refused({"--no-landlock", "--service-mode", "production"}, "--no-landlock");
   expect_run_refused({"--no-landlock", "--landlock-policy", secret}, "contradicts");
+  expect_refused({"fork", "--count", "0", "nosuch"}, "count");
+  expect_refused({"fork", "nosuch"}, "nosuch");
 }
 
 TEST_F(NativeCheckpoint, SaysWhatItNeeds) {
@@ -126,7 +128,7 @@ TEST_F(WithCriu, RestoresWhereItLeftOff) {
   EXPECT_EQ(run({"ps", "-a", "-q"}).out, "");
 }
 
-TEST_F(WithCriu, LeaveRunningMakesCopies) {
+TEST_F(WithCriu, LeaveRunningAndForkMakeCopies) {
   TempDir dir;
   std::string images = dir.path() + "/ck";
   start(with({"--name", "ck-orig", "--no-landlock"}, kCounter));
@@ -135,18 +137,25 @@ TEST_F(WithCriu, LeaveRunningMakesCopies) {
   ASSERT_EQ(c.code, 0) << c.err;
   EXPECT_EQ(status_of("ck-orig"), "running");
   long at = count_in("ck-orig");
-  for (const char* name : {"ck-copy1", "ck-copy2"}) {
-    RunResult r = run({"restore", "-d", "--name", name, "-i", images});
-    ASSERT_EQ(r.code, 0) << r.err;
-  }
-  for (const char* name : {"ck-orig", "ck-copy1", "ck-copy2"}) {
+  RunResult r = run({"restore", "-d", "--name", "ck-copy", "-i", images});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_GE(count_in("ck-copy"), at - 1);
+
+  // fork: the same, in one step, N times; the checkpoint it made is gone afterwards.
+  RunResult f = run({"fork", "--count", "2", "ck-orig"});
+  ASSERT_EQ(f.code, 0) << f.err;
+  EXPECT_EQ(split_lines(f.out).size(), 2u) << f.out;
+  for (const char* name : {"ck-orig", "ck-copy", "ck-orig-1", "ck-orig-2"}) {
     EXPECT_EQ(status_of(name), "running") << name;
     EXPECT_GE(count_in(name), at - 1) << name;
   }
   // Each copy has a network namespace of its own.
-  EXPECT_NE(run({"exec", "ck-copy1", "readlink", "/proc/1/ns/net"}).out,
-            run({"exec", "ck-copy2", "readlink", "/proc/1/ns/net"}).out);
-  EXPECT_EQ(run({"rm", "-f", "ck-orig", "ck-copy1", "ck-copy2"}).code, 0);
+  EXPECT_NE(run({"exec", "ck-orig-1", "readlink", "/proc/1/ns/net"}).out,
+            run({"exec", "ck-orig-2", "readlink", "/proc/1/ns/net"}).out);
+  RunResult again = run({"fork", "--count", "2", "ck-orig"});  // the names are taken
+  EXPECT_EQ(again.code, 125);
+  EXPECT_NE(again.err.find("already in use"), std::string::npos) << again.err;
+  EXPECT_EQ(run({"rm", "-f", "ck-orig", "ck-copy", "ck-orig-1", "ck-orig-2"}).code, 0);
 }
 
 }  // namespace
