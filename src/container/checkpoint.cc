@@ -117,14 +117,14 @@ Result<> checkpoint(Store& store, const std::string& id, const CheckpointOptions
   }
   TRY(fs::write_atomic(o.dir, "spec.json", spec::to_json(sp), true));
   TRY(checkpoint::write_metadata(o.dir, meta));
-  TRY(checkpoint::sign(o.dir, state_root()));
+  if (!o.private_dir) TRY(checkpoint::sign(o.dir, state_root()));
   done = true;
   if (!o.leave_running) TRY(wait_stopped(store, id));
   return {};
 }
 
 Result<int> restore(const RestoreOptions& o) {
-  TRY(checkpoint::verify(o.dir, state_root()));
+  if (!o.private_dir) TRY(checkpoint::verify(o.dir, state_root()));
   auto meta = TRY(checkpoint::load_metadata(o.dir));
   auto s = TRY(spec::spec_from_json(TRY(fs::read_file(o.dir + "/spec.json"))));
   if ((s.runtime == spec::Runtime::kGvisor) != meta.gvisor)
@@ -165,14 +165,14 @@ Result<std::vector<std::string>> fork(Store& store, const std::string& id, const
   std::string tmpl = state_root() + "/.fork-XXXXXX";
   if (!::mkdtemp(tmpl.data())) return fail_errno("create {}", tmpl);
   ScopeExit images([&] { fs::remove_tree(tmpl); });
-  TRY(checkpoint(store, id, {tmpl, true, false}));
+  TRY(checkpoint(store, id, {tmpl, true, false, true}));
   std::vector<std::string> made;
   ScopeExit undo([&] {
     if (made.size() == names.size()) return;
     for (const auto& m : made) (void)remove(store, m, true);
   });
   for (const auto& name : names) {
-    RestoreOptions r{tmpl, o.new_id(), name, true};
+    RestoreOptions r{tmpl, o.new_id(), name, true, true};
     TRY(restore(r));
     made.push_back(r.id);
   }

@@ -16,6 +16,9 @@ struct CheckpointOptions {
   std::string dir;  // created (0700), or an existing empty directory
   bool leave_running = false;
   bool tcp_established = false;
+  // fork's own checkpoint, in a private directory of the state root that lives only while it
+  // runs: not signed (restored with `private_dir` too).
+  bool private_dir = false;
 };
 Result<> checkpoint(Store& store, const std::string& id, const CheckpointOptions& o);
 
@@ -23,6 +26,7 @@ struct RestoreOptions {
   std::string dir;
   std::string id, name;  // the new container's
   bool detach = false;
+  bool private_dir = false;  // fork: the directory never left this process, no HMAC to check
 };
 // Detached: returns 0 once it runs (its ID printed). Otherwise the workload's exit code.
 Result<int> restore(const RestoreOptions& o);

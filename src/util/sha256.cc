@@ -2,10 +2,11 @@
 
 #include <cstring>
 
-namespace nucleus::sha256 {
-namespace {
+#include "util/sha256_shani.h"
 
-constexpr uint32_t kK[64] = {
+namespace nucleus::sha256 {
+
+const uint32_t kRoundConstants[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
     0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -14,6 +15,8 @@ constexpr uint32_t kK[64] = {
     0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+namespace {
 
 uint32_t rotr(uint32_t x, int n) {
   return (x >> n) | (x << (32 - n));
@@ -38,7 +41,7 @@ void Hasher::block(const uint8_t* p) {
   uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6], h = h_[7];
   for (int i = 0; i < 64; i++) {
     uint32_t t1 =
-        h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + kK[i] + w[i];
+        h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + kRoundConstants[i] + w[i];
     uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
     h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
   }
@@ -46,15 +49,27 @@ void Hasher::block(const uint8_t* p) {
   for (int i = 0; i < 8; i++) h_[i] += add[i];
 }
 
+void Hasher::blocks(const uint8_t* p, size_t n) {
+  static const bool fast = have_shani();
+  if (fast) return shani_blocks(h_, p, n);
+  for (; n > 0; n--, p += 64) block(p);
+}
+
 void Hasher::update(std::string_view data) {
   auto p = reinterpret_cast<const uint8_t*>(data.data());
   size_t n = data.size();
   total_ += n;
   while (n > 0) {
+    if (used_ == 0 && n >= sizeof buf_) {  // whole blocks straight from the input
+      size_t whole = n / sizeof buf_;
+      blocks(p, whole);
+      p += whole * sizeof buf_, n -= whole * sizeof buf_;
+      continue;
+    }
     size_t take = std::min(n, sizeof buf_ - used_);
     std::memcpy(buf_ + used_, p, take);
     used_ += take, p += take, n -= take;
-    if (used_ == sizeof buf_) block(buf_), used_ = 0;
+    if (used_ == sizeof buf_) blocks(buf_, 1), used_ = 0;
   }
 }
 

@@ -18,7 +18,8 @@ class Hasher {
   Digest finish();
 
  private:
-  void block(const uint8_t* p);
+  void block(const uint8_t* p);                 // the portable compression
+  void blocks(const uint8_t* p, size_t count);  // SHA-NI where the CPU has it
   uint32_t h_[8];
   uint8_t buf_[64];
   size_t used_ = 0;
