@@ -15,6 +15,7 @@
 #include "container/denials.h"
 #include "container/event_log.h"
 #include "container/logfile.h"
+#include "container/report_pipe.h"
 #include "container/root.h"
 #include "container/start.h"
 #include "container/trace_log.h"
@@ -34,37 +35,6 @@ int64_t now() {
 }
 
 // The monitor tells `run -d` how the start went over a pipe: "0" or "<exit code> <message>".
-class Report {
- public:
-  explicit Report(int fd) : fd_(fd) {}
-  int failed(const Error& e) {
-    send(fmt::format("{} {}", e.exit_code, e.what()));
-    return e.exit_code;
-  }
-  void ok() { send("0"); }
-
- private:
-  void send(const std::string& text) {
-    if (fd_ < 0) return;
-    (void)!::write(fd_, text.data(), text.size());
-    ::close(fd_);
-    fd_ = -1;
-  }
-  int fd_;
-};
-
-// A session of its own, stdio on /dev/null, and no descriptor but the report pipe: the
-// monitor must not hold the caller's pipes (or stray inherited descriptors) open for months.
-void detach_self(int& report_fd) {
-  ::setsid();
-  if (::chdir("/") != 0) std::abort();
-  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  for (int fd = 0; fd <= 2; fd++) ::dup2(null, fd);
-  ::dup3(report_fd, 3, O_CLOEXEC);
-  report_fd = 3;
-  ::syscall(SYS_close_range, 4, ~0u, 0);
-}
-
 // An unhealthy container that its health check stopped counts as failed whatever its code.
 bool wants_restart(const State& s, int code, bool unhealthy) {
   if (s.stop_requested) return false;
@@ -266,25 +236,6 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
   ::_exit(r ? 0 : r.error().exit_code);
 }
 
-Result<> read_report(int fd, const std::string& id) {
-  std::string text;
-  char buf[512];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0) text.append(buf, static_cast<size_t>(n));
-  if (text == "0") return {};
-  if (text.empty()) {
-    return fail_invalid(
-        "container {}: its monitor died while starting it (`nucleus rm -f {}` removes what is "
-        "left)",
-        id.substr(0, 12), id.substr(0, 12));
-  }
-  size_t sp = text.find(' ');
-  Error e{0, text.substr(sp + 1)};
-  e.exit_code = std::atoi(text.substr(0, sp).c_str());
-  return fail(e);
-}
-
 }  // namespace
 
 Result<> run_detached(spec::Spec s, const DetachOptions& o) {
@@ -299,7 +250,7 @@ Result<> run_detached(spec::Spec s, const DetachOptions& o) {
     monitor_main(s, o, w.release());
   }
   w.reset();
-  TRY(read_report(r.get(), s.id));
+  TRY(read_report(r.get(), s.id, "its monitor"));
   std::printf("%s\n", s.id.c_str());
   return {};
 }

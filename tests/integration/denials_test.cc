@@ -61,6 +61,19 @@ TEST_F(Denials, TheEventLogHasEachContainersOwn) {
   EXPECT_NE(exec.err.find("system call tuxcall is not allowed"), std::string::npos) << exec.err;
   EXPECT_TRUE(events_of(other, "seccomp-kill").empty());
   EXPECT_EQ(events_of(own, "seccomp-kill").size(), 1u);
+  // exec -d returns at once; its reporter puts the kill in the container's event log.
+  EXPECT_EQ(run({"exec", "-d", other, "/context/probe", "syscall=unlisted"}).code, 0);
+  std::vector<nlohmann::json> later;
+  for (int i = 0; i < 100 && later.empty(); i++) {
+    usleep(50000);
+    later = events_of(other, "seccomp-kill");
+  }
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0]["syscall"], "tuxcall");
+  EXPECT_EQ(events_of(own, "seccomp-kill").size(), 1u);
+  RunResult bad = run({"exec", "-d", other, "/nonexistent"});  // the reporter's error, reported
+  EXPECT_EQ(bad.code, 127) << bad.err;
+  EXPECT_NE(bad.err.find("nonexistent"), std::string::npos) << bad.err;
   EXPECT_EQ(run({"rm", "-f", other, own}).code, 0);
 }
 

@@ -93,6 +93,9 @@ TEST_F(WithCriu, RestoresWhereItLeftOff) {
   for (const char* f : {"root.tar", "native.json", "metadata.json", "spec.json", "checkpoint.hmac"})
     EXPECT_TRUE(std::filesystem::exists(images + "/" + f)) << f;
 
+  RunResult fg = run({"restore", "--name", "ck-b", "-i", images});  // a monitor is needed
+  EXPECT_EQ(fg.code, 125);
+  EXPECT_NE(fg.err.find("add -d"), std::string::npos) << fg.err;
   RunResult r = run({"restore", "-d", "--name", "ck-b", "-i", images});
   ASSERT_EQ(r.code, 0) << r.err;
   std::string second = trim(r.out);
