@@ -10,6 +10,7 @@
 #include "cli/verbs.h"
 #include "util/fs.h"
 #include "util/parse.h"
+#include "util/proc.h"
 
 namespace nucleus::cli {
 namespace {
@@ -29,16 +30,11 @@ ProcInfo read_proc(pid_t pid) {
       p.uid = std::string(rest.substr(0, rest.find('\t')));
     }
   }
-  auto stat = fs::read_file(fmt::format("/proc/{}/stat", pid)).value_or("");
-  size_t rp = stat.rfind(')');
-  if (rp != std::string::npos) {
-    auto f = parse::split(std::string_view(stat).substr(rp + 2), ' ');
-    if (f.size() > 12) {
-      uint64_t ticks = parse::uint(f[11], 0, UINT64_MAX).value_or(0) +
-                       parse::uint(f[12], 0, UINT64_MAX).value_or(0);
-      uint64_t secs = ticks / static_cast<uint64_t>(::sysconf(_SC_CLK_TCK));
-      p.time = fmt::format("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
-    }
+  if (auto stat = proc::Stat::read(pid)) {
+    uint64_t ticks = parse::uint(stat->field(14), 0, UINT64_MAX).value_or(0) +
+                     parse::uint(stat->field(15), 0, UINT64_MAX).value_or(0);
+    uint64_t secs = ticks / static_cast<uint64_t>(::sysconf(_SC_CLK_TCK));
+    p.time = fmt::format("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
   }
   auto cmdline = fs::read_file(fmt::format("/proc/{}/cmdline", pid)).value_or("");
   for (char& c : cmdline) c = c == '\0' ? ' ' : c;

@@ -113,7 +113,7 @@ Result<> checkpoint(Store& store, const std::string& id, const CheckpointOptions
   if (s.gvisor) {
     TRY(backend::gvisor::checkpoint(id, o.dir, o.leave_running));
   } else {
-    TRY(dump_native(s, sp, o));
+    TRY(dump_native(s, o));
   }
   TRY(fs::write_atomic(o.dir, "spec.json", spec::to_json(sp), true));
   TRY(checkpoint::write_metadata(o.dir, meta));

@@ -20,6 +20,7 @@
 #include "process/spawn.h"
 #include "util/fs.h"
 #include "util/parse.h"
+#include "util/proc.h"
 
 namespace nucleus::container {
 namespace {
@@ -85,25 +86,7 @@ Result<> unpack_root(const std::string& dir, Stage& st) {
 // CRIU leaves the restored tasks stopped (--leave-stopped) until the root is read-only again.
 void continue_tree(pid_t pid) {
   ::kill(pid, SIGCONT);
-  auto tasks = fs::list_dir(fmt::format("/proc/{}/task", pid));
-  if (!tasks) return;
-  for (const auto& t : *tasks) {
-    auto kids = fs::read_file(fmt::format("/proc/{}/task/{}/children", pid, t));
-    if (!kids) continue;
-    for (auto k : parse::split(parse::trim_end(*kids), ' ')) {
-      if (auto child = parse::uint(k, 1, INT_MAX)) continue_tree(static_cast<pid_t>(*child));
-    }
-  }
-}
-
-Result<pid_t> parent_of(pid_t pid) {
-  std::string stat = TRY(fs::read_file(fmt::format("/proc/{}/stat", pid)));
-  size_t close = stat.rfind(')');
-  if (close == std::string::npos) return fail_invalid("unreadable /proc/{}/stat", pid);
-  auto fields = parse::split(std::string_view(stat).substr(close + 2), ' ');
-  std::vector<std::string_view> f(fields.begin(), fields.end());
-  if (f.size() < 2) return fail_invalid("unreadable /proc/{}/stat", pid);
-  return static_cast<pid_t>(TRY(parse::uint(f[1], 0, INT_MAX)));
+  for (pid_t child : proc::children(pid)) continue_tree(child);
 }
 
 // The restore helper: joins the cgroup, takes a new cgroup and network namespace (loopback up)
@@ -152,8 +135,7 @@ Result<> check_checkpointable(const std::string& id, const spec::Spec& s) {
   return {};
 }
 
-Result<> dump_native(const State& s, const spec::Spec& sp, const CheckpointOptions& o) {
-  TRY(check_checkpointable(s.id, sp));
+Result<> dump_native(const State& s, const CheckpointOptions& o) {
   std::string criu = TRY(checkpoint::working_criu(state_root()));
   pid_t pid = s.init.pid;
   ck::NativeImage image;
@@ -208,7 +190,8 @@ Result<process::Launched> restore_native(const spec::Spec& s, cgroup::Manager* c
   child.pid = pid;
   child.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (!child.pidfd) return fail_errno("pidfd of the restored init {}", pid);
-  if (TRY(parent_of(pid)) != ::getpid()) {
+  auto stat = proc::Stat::read(pid);
+  if (!stat || stat->field(4) != std::to_string(::getpid())) {
     ::kill(pid, SIGKILL);
     return fail_invalid("the restored init {} is not this monitor's child", pid);
   }

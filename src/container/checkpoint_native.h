@@ -15,8 +15,8 @@ namespace nucleus::container {
 Result<> check_checkpointable(const std::string& id, const spec::Spec& s);
 
 // Dumps the running container's init (s.init) into o.dir (prepared, empty): the images, its root
-// filesystem (root.tar) and native.json.
-Result<> dump_native(const State& s, const spec::Spec& sp, const CheckpointOptions& o);
+// filesystem (root.tar) and native.json. check_checkpointable() has passed.
+Result<> dump_native(const State& s, const CheckpointOptions& o);
 
 // Restores the checkpoint in `dir` as the init of the container `s` (registered, its cgroup
 // made): into cg, a new network namespace (loopback only) and cgroup namespace, with

@@ -1,13 +1,10 @@
 #include "container/detach.h"
 
 #include <fcntl.h>
-#include <linux/close_range.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 
 #include "backend/gvisor.h"
 #include "container/abort_point.h"

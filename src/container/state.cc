@@ -14,20 +14,16 @@
 #include "util/fs.h"
 #include "util/json_text.h"
 #include "util/parse.h"
+#include "util/proc.h"
 
 namespace nucleus::container {
 namespace {
 
 // The start time of a live process; none for a missing or zombie one.
 std::optional<uint64_t> start_time_of(pid_t pid) {
-  auto stat = fs::read_file(fmt::format("/proc/{}/stat", pid));
-  if (!stat) return std::nullopt;
-  // Field 22; the command (field 2) may hold spaces and parentheses: start after the last ')'.
-  size_t rp = stat->rfind(')');
-  if (rp == std::string::npos) return std::nullopt;
-  auto fields = parse::split(std::string_view(*stat).substr(rp + 2), ' ');
-  if (fields.size() < 20 || fields[0] == "Z" || fields[0] == "X") return std::nullopt;
-  auto v = parse::uint(fields[19], 0, UINT64_MAX);
+  auto stat = proc::Stat::read(pid);
+  if (!stat || stat->field(3) == "Z" || stat->field(3) == "X") return std::nullopt;
+  auto v = parse::uint(stat->field(22), 0, UINT64_MAX);
   return v ? std::optional<uint64_t>(*v) : std::nullopt;
 }
 

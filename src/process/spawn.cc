@@ -14,6 +14,7 @@
 
 #include "util/fs.h"
 #include "util/parse.h"
+#include "util/proc.h"
 
 namespace nucleus::process {
 namespace {
@@ -21,13 +22,9 @@ namespace {
 // The child's own children that lead process groups of their own, with those groups: what
 // `nucleus exec` started in a container (a session of its own there) goes with it.
 void kill_child_groups(pid_t pid) {
-  auto children = fs::read_file(fmt::format("/proc/{}/task/{}/children", pid, pid));
-  if (!children) return;
-  for (auto word : parse::words(*children)) {
-    auto child = parse::uint(word, 1, INT32_MAX);
-    if (!child) continue;
-    ::kill(-static_cast<pid_t>(*child), SIGKILL);
-    ::kill(static_cast<pid_t>(*child), SIGKILL);
+  for (pid_t child : proc::children(pid)) {
+    ::kill(-child, SIGKILL);
+    ::kill(child, SIGKILL);
   }
 }
 

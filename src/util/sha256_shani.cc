@@ -39,7 +39,8 @@ __attribute__((target("sha,sse4.1,ssse3"))) void shani_blocks(uint32_t h[8], con
                                   _mm_alignr_epi8(w[(i + 3) % 4], w[(i + 2) % 4], 4));
         m = _mm_sha256msg2_epu32(t, w[(i + 3) % 4]);
       }
-      __m128i k = _mm_add_epi32(m, _mm_loadu_si128(reinterpret_cast<const __m128i*>(kRoundConstants + 4 * i)));
+      __m128i k = _mm_add_epi32(
+          m, _mm_loadu_si128(reinterpret_cast<const __m128i*>(kRoundConstants + 4 * i)));
       cdgh = _mm_sha256rnds2_epu32(cdgh, abef, k);
       abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(k, 0x0E));
     }

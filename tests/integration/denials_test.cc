@@ -27,6 +27,16 @@ std::vector<nlohmann::json> events_of(const std::string& id, const std::string& 
   return out;
 }
 
+// The events of that type, once there are some (up to 5 s).
+std::vector<nlohmann::json> wait_for_events(const std::string& id, const std::string& type) {
+  std::vector<nlohmann::json> found;
+  for (int i = 0; i < 100 && found.empty(); i++) {
+    usleep(50000);
+    found = events_of(id, type);
+  }
+  return found;
+}
+
 TEST_F(Denials, AForegroundRunSaysWhichCallKilledWhat) {
   // The probe makes the call in a child, which the default profile kills (SIGSYS).
   RunResult r = run({"run", "--context", probe_dir(), "--context-mode", "bind", "--",
@@ -43,11 +53,7 @@ TEST_F(Denials, TheEventLogHasEachContainersOwn) {
   std::string other = start_with_probe();
   std::string own = start({"--context", probe_dir(), "--context-mode", "bind", "--", "sh", "-c",
                            "/context/probe syscall=unlisted >/dev/null; sleep 100"});
-  std::vector<nlohmann::json> kills;
-  for (int i = 0; i < 100 && kills.empty(); i++) {
-    usleep(50000);
-    kills = events_of(own, "seccomp-kill");
-  }
+  auto kills = wait_for_events(own, "seccomp-kill");
   ASSERT_EQ(kills.size(), 1u);
   EXPECT_EQ(kills[0]["syscall"], "tuxcall");
   EXPECT_EQ(kills[0]["comm"], "probe");
@@ -63,11 +69,7 @@ TEST_F(Denials, TheEventLogHasEachContainersOwn) {
   EXPECT_EQ(events_of(own, "seccomp-kill").size(), 1u);
   // exec -d returns at once; its reporter puts the kill in the container's event log.
   EXPECT_EQ(run({"exec", "-d", other, "/context/probe", "syscall=unlisted"}).code, 0);
-  std::vector<nlohmann::json> later;
-  for (int i = 0; i < 100 && later.empty(); i++) {
-    usleep(50000);
-    later = events_of(other, "seccomp-kill");
-  }
+  auto later = wait_for_events(other, "seccomp-kill");
   ASSERT_EQ(later.size(), 1u);
   EXPECT_EQ(later[0]["syscall"], "tuxcall");
   EXPECT_EQ(events_of(own, "seccomp-kill").size(), 1u);
