@@ -29,14 +29,6 @@ namespace ck = nucleus::checkpoint;
 
 constexpr int kCriuTimeoutMs = 10 * 60 * 1000;
 
-Result<std::string> fd_target(pid_t pid, int fd) {
-  std::string path = fmt::format("/proc/{}/fd/{}", pid, fd);
-  char buf[PATH_MAX];
-  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
-  if (n < 0) return fail_errno("readlink {}", path);
-  return std::string(buf, static_cast<size_t>(n));
-}
-
 // The container's root filesystem (nucleus's tmpfs), mount points as empty placeholders: CRIU
 // saves every other filesystem of the container, but expects its root to be given back.
 Result<> pack_root(pid_t pid, const std::string& dir) {
@@ -139,7 +131,8 @@ Result<> dump_native(const State& s, const CheckpointOptions& o) {
   std::string criu = TRY(checkpoint::working_criu(state_root()));
   pid_t pid = s.init.pid;
   ck::NativeImage image;
-  for (int i = 0; i < 3; i++) image.stdio[i] = TRY(fd_target(pid, i));
+  for (int i = 0; i < 3; i++)
+    image.stdio[i] = TRY(fs::read_link(fmt::format("/proc/{}/fd/{}", pid, i)));
   image.mounts =
       TRY(ck::external_mounts(TRY(fs::read_file("/proc/self/mountinfo")),
                               TRY(fs::read_file(fmt::format("/proc/{}/mountinfo", pid)))));

@@ -3,15 +3,13 @@
 #include <unistd.h>
 
 #include "process/spawn.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 namespace nucleus::net::nft {
 
 Result<std::string> helper_path() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return fail_errno("readlink /proc/self/exe");
-  std::string exe(buf, static_cast<size_t>(n));
+  std::string exe = TRY(fs::read_link("/proc/self/exe"));
   std::string path = exe.substr(0, exe.rfind('/') + 1) + "nucleus-nft";
   if (::access(path.c_str(), X_OK) != 0)
     return fail_invalid("{} is missing: install it beside nucleus (scripts/setup.sh does)", path);

@@ -90,6 +90,14 @@ Result<std::string> read_file_at(int dirfd, const std::string& name) {
   return read_all(fd.get(), name);
 }
 
+Result<std::string> read_link(const std::string& path) {
+  char buf[4096];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+  if (n < 0) return fail_errno("readlink {}", path);
+  if (n == static_cast<ssize_t>(sizeof buf)) return fail_invalid("readlink {}: too long", path);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
 Result<std::string> read_regular_file(const std::string& path, uint64_t max_size) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!fd && errno == ELOOP) return fail_invalid("{} is a symlink, not a regular file", path);

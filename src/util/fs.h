@@ -25,6 +25,8 @@ Result<UniqueFd> open_dir(const std::string& path);
 
 Result<std::string> read_file(const std::string& path);
 Result<std::string> read_file_at(int dirfd, const std::string& name);
+// The target of the symlink at `path` (/proc/PID/fd/N, /proc/PID/cwd included).
+Result<std::string> read_link(const std::string& path);
 // A file given by a user (policies, secrets): a regular file, not through a symlink (ELOOP),
 // never blocking on a FIFO or device, at most max_size bytes; errors name the kind found.
 Result<std::string> read_regular_file(const std::string& path, uint64_t max_size);
