@@ -37,9 +37,10 @@ constexpr const char* kUsage =
     "  gc                                    remove what crashed nucleus processes left\n"
     "  network create|ls|rm                  bridge networks for run --network NAME\n"
     "  seccomp generate LOG [-o PROFILE]     the allowlist a --seccomp-mode trace run needs\n"
+    "  landlock generate LOG [-o POLICY]     the Landlock policy that trace run needs\n"
     "  generate systemd [RUN OPTIONS] -- COMMAND   a unit that runs the container (--name)\n"
     "  rootfs attest|verify DIR              the manifest --verify-rootfs-attestation checks\n"
-    "  events CONTAINER...                   egress denials of sandboxes, as JSON lines\n"
+    "  events CONTAINER...                   egress and security denials, as JSON lines\n"
     "  update --egress-allow-domain NAME... CONTAINER   change a running sandbox's names\n"
     "  checkpoint [--leave-running] -o DIR CONTAINER   save a running sandbox\n"
     "  restore [-d] [--name NAME] -i DIR     continue a checkpointed sandbox as a new one\n"
@@ -155,6 +156,7 @@ int dispatch(const char* verb, int argc, char** argv) {
       {"gc", gc, nullptr},
       {"network", network, nullptr},
       {"seccomp", seccomp, nullptr},
+      {"landlock", landlock, nullptr},
       {"generate", generate, nullptr},
       {"rootfs", rootfs, nullptr},
       {"events", events, oci_events},

@@ -19,6 +19,7 @@ int cp(int argc, char** argv);
 int gc(int argc, char** argv);
 int network(int argc, char** argv);
 int seccomp(int argc, char** argv);
+int landlock(int argc, char** argv);
 int generate(int argc, char** argv);
 int rootfs(int argc, char** argv);
 int events(int argc, char** argv);

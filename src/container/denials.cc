@@ -8,10 +8,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
+#include "container/audit_record.h"
 #include "container/event_log.h"
 #include "security/syscall_names.h"
+#include "util/clock.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -19,39 +23,50 @@
 namespace nucleus::container {
 namespace {
 
-constexpr unsigned kReadLogGroup = 1;      // AUDIT_NLGRP_READLOG
-constexpr uint16_t kSeccompRecord = 1326;  // AUDIT_SECCOMP
+constexpr unsigned kReadLogGroup = 1;  // AUDIT_NLGRP_READLOG
+// Record types (linux/audit.h; Debian 12's headers predate Landlock's).
+constexpr uint16_t kSyscallRecord = 1300, kEndOfEvent = 1320, kSeccompRecord = 1326,
+                   kLandlockAccess = 1423, kLandlockDomain = 1424;
 
-// The value of ` key=` in an audit record: up to the next blank, or a "quoted" string.
-std::string_view field(std::string_view text, std::string_view key) {
-  std::string needle = " " + std::string(key) + "=";
-  size_t at = text.find(needle);
-  if (at == std::string_view::npos) return {};
-  std::string_view v = text.substr(at + needle.size());
-  if (!v.empty() && v[0] == '"') {
-    size_t end = v.find('"', 1);
-    return end == std::string_view::npos ? v.substr(1) : v.substr(1, end - 1);
-  }
-  return v.substr(0, v.find(' '));
+// The system call and process fields of a SECCOMP or SYSCALL record.
+bool take_process(const AuditRecord& r, Denial& out) {
+  auto nr = parse::uint(r.get("syscall"), 0, UINT32_MAX);
+  auto pid = parse::uint(r.get("pid"), 1, INT32_MAX);
+  if (!nr || !pid) return false;
+  out.nr = static_cast<long>(*nr);
+  bool x86_64 = r.get("arch") == "c000003e";
+  out.syscall = x86_64 ? std::string(security::seccomp::syscall_name(static_cast<int>(*nr))) : "";
+  out.pid = static_cast<pid_t>(*pid);
+  out.comm = std::string(r.get("comm"));
+  out.exe = std::string(r.get("exe"));
+  return true;
+}
+
+bool of_session(const AuditRecord& r, unsigned long ses) {
+  auto s = parse::uint(r.get("ses"), 0, UINT32_MAX);
+  return s && *s == ses;
 }
 
 }  // namespace
 
 bool parse_seccomp_record(std::string_view text, unsigned long ses, Denial& out) {
-  auto s = parse::uint(field(text, "ses"), 0, UINT32_MAX);
-  if (!s || *s != ses) return false;
-  auto nr = parse::uint(field(text, "syscall"), 0, UINT32_MAX);
-  auto pid = parse::uint(field(text, "pid"), 1, INT32_MAX);
-  auto sig = parse::uint(field(text, "sig"), 0, 64);
-  if (!nr || !pid) return false;
-  out.nr = static_cast<long>(*nr);
-  bool x86_64 = field(text, "arch") == "c000003e";
-  out.syscall = x86_64 ? std::string(security::seccomp::syscall_name(static_cast<int>(*nr))) : "";
-  out.pid = static_cast<pid_t>(*pid);
-  out.comm = std::string(field(text, "comm"));
-  out.exe = std::string(field(text, "exe"));
+  auto r = parse_audit_record(text);
+  if (!r || !of_session(*r, ses) || !take_process(*r, out)) return false;
+  auto sig = parse::uint(r->get("sig"), 0, 64);
+  out.kind = Denial::Kind::kSeccompKill;
   out.signal = sig ? static_cast<int>(*sig) : 0;
   return true;
+}
+
+std::optional<Denial> parse_landlock_access(const AuditRecord& r) {
+  if (r.get("domain").empty() || r.get("blockers").empty()) return std::nullopt;
+  Denial d;
+  d.kind = Denial::Kind::kLandlock;
+  d.domain = r.get("domain");
+  for (auto b : parse::split(r.get("blockers"), ',')) d.blockers.emplace_back(b);
+  for (const auto& [k, v] : r.fields)
+    if (k != "domain" && k != "blockers") d.object.emplace_back(k, v);
+  return d;
 }
 
 DenialWatcher::DenialWatcher() {
@@ -64,30 +79,78 @@ DenialWatcher::DenialWatcher() {
 
 void DenialWatcher::watch(pid_t init) {
   if (!sock_) return;
+  creator_ = init;
   auto text = fs::read_file(fmt::format("/proc/{}/sessionid", init));
   auto ses = text ? parse::uint(parse::trim_end(*text), 1, UINT32_MAX - 1) : Result<uint64_t>();
   // 4294967295 is "no session": the loginuid could not be set.
   if (text && ses) ses_ = static_cast<unsigned long>(*ses);
 }
 
+void DenialWatcher::take(uint16_t type, std::string_view text, std::vector<Denial>& out) {
+  auto r = parse_audit_record(text);
+  if (!r) return;
+  if (type == kSeccompRecord) {
+    Denial d;
+    if (parse_seccomp_record(text, ses_, d)) out.push_back(std::move(d));
+  } else if (type == kLandlockAccess) {
+    // The rest of its event (the domain's first record, the system call) follows.
+    if (auto d = parse_landlock_access(*r))
+      pending_.push_back({r->serial, clock::monotonic_ms() + kEventMs, false, std::move(*d)});
+  } else if (type == kLandlockDomain) {
+    auto pid = parse::uint(r->get("pid"), 1, INT32_MAX);
+    if (r->get("status") == "allocated" && pid && static_cast<pid_t>(*pid) == creator_)
+      domains_.emplace_back(r->get("domain"));
+  } else if (type == kSyscallRecord || type == kEndOfEvent) {
+    for (auto& p : pending_) {
+      if (p.serial != r->serial) continue;
+      if (type == kSyscallRecord) take_process(*r, p.denial);
+      p.complete = true;
+    }
+  }
+}
+
+void DenialWatcher::release(std::vector<Denial>& out, bool all_due) {
+  int64_t now = clock::monotonic_ms();
+  std::erase_if(pending_, [&](Pending& p) {
+    if (!p.complete && !all_due && p.deadline_ms > now) return false;
+    if (std::find(domains_.begin(), domains_.end(), p.denial.domain) != domains_.end())
+      out.push_back(std::move(p.denial));
+    return true;  // another sandbox's, or the host's
+  });
+}
+
+int DenialWatcher::next_timeout_ms() const {
+  if (pending_.empty()) return -1;
+  int64_t first = pending_.front().deadline_ms;
+  for (const auto& p : pending_) first = std::min(first, p.deadline_ms);
+  return static_cast<int>(std::max<int64_t>(0, first - clock::monotonic_ms()));
+}
+
 std::vector<Denial> DenialWatcher::drain(int wait_ms) {
   std::vector<Denial> out;
   if (!active()) return out;
-  char buf[8192];
+  int64_t until = clock::monotonic_ms() + wait_ms;
+  char buf[8992];  // MAX_AUDIT_MESSAGE_LENGTH + the header
   for (;;) {
+    release(out, false);
+    int timeout =
+        out.empty() ? static_cast<int>(std::max<int64_t>(0, until - clock::monotonic_ms())) : 0;
+    if (int pend = next_timeout_ms(); pend >= 0) timeout = std::max(timeout, pend);
     pollfd p{sock_.get(), POLLIN, 0};
-    if (::poll(&p, 1, out.empty() ? wait_ms : 0) <= 0) break;
+    if (::poll(&p, 1, timeout) <= 0) {
+      if (pending_.empty() || timeout == 0) break;
+      continue;  // a denial's event is due: released at the top
+    }
     ssize_t n = ::recv(sock_.get(), buf, sizeof buf, MSG_DONTWAIT);
     if (n < static_cast<ssize_t>(NLMSG_HDRLEN)) {
       if (n < 0 && errno == ENOBUFS) continue;  // records were lost; read on
       break;
     }
     auto* h = reinterpret_cast<nlmsghdr*>(buf);
-    if (h->nlmsg_type != kSeccompRecord || h->nlmsg_len > static_cast<size_t>(n)) continue;
-    Denial d;
-    std::string_view text(buf + NLMSG_HDRLEN, h->nlmsg_len - NLMSG_HDRLEN);
-    if (parse_seccomp_record(text, ses_, d)) out.push_back(std::move(d));
+    if (h->nlmsg_len > static_cast<size_t>(n)) continue;
+    take(h->nlmsg_type, std::string_view(buf + NLMSG_HDRLEN, h->nlmsg_len - NLMSG_HDRLEN), out);
   }
+  release(out, false);
   return out;
 }
 
@@ -97,7 +160,7 @@ DenialReporter::DenialReporter(DenialWatcher& w, std::function<void(const Denial
   thread_ = std::thread([&w, report = std::move(report), stop = stop_.get()] {
     for (;;) {
       pollfd p[2] = {{w.fd(), POLLIN, 0}, {stop, POLLIN, 0}};
-      if (::poll(p, 2, -1) < 0 && errno != EINTR) return;
+      if (::poll(p, 2, w.next_timeout_ms()) < 0 && errno != EINTR) return;
       if (p[1].revents != 0) return;
       for (const auto& d : w.drain()) report(d);
     }
@@ -112,13 +175,20 @@ DenialReporter::~DenialReporter() {
 }
 
 nlohmann::json denial_event(const std::string& id, const Denial& d) {
-  auto e = event(id, "seccomp-kill");
+  bool landlock = d.kind == Denial::Kind::kLandlock;
+  auto e = event(id, landlock ? "landlock-denial" : "seccomp-kill");
+  if (landlock) {
+    e["blockers"] = d.blockers;
+    for (const auto& [k, v] : d.object) e[k] = v;
+    if (d.pid == 0) return e;  // the event named no process
+  } else {
+    e["signal"] = d.signal;
+  }
   e["syscall"] = d.syscall;
   e["nr"] = d.nr;
   e["pid"] = d.pid;
   e["comm"] = d.comm;
   e["exe"] = d.exe;
-  e["signal"] = d.signal;
   return e;
 }
 
@@ -127,6 +197,13 @@ void report_kills(DenialWatcher& w, int exit_code) {
 }
 
 std::string describe(const Denial& d) {
+  if (d.kind == Denial::Kind::kLandlock) {
+    std::string who = d.pid == 0 ? "" : fmt::format(" {} (pid {}, {})", d.comm, d.pid, d.exe);
+    std::vector<std::string> what;
+    for (const auto& [k, v] : d.object) what.push_back(k + "=" + v);
+    return fmt::format("landlock denied{} {}: {}", who, fmt::join(d.blockers, ","),
+                       fmt::join(what, " "));
+  }
   std::string call = d.syscall.empty() ? fmt::format("number {}", d.nr) : d.syscall;
   return fmt::format("seccomp killed {} (pid {}, {}): system call {} is not allowed", d.comm, d.pid,
                      d.exe, call);

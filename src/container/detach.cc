@@ -147,7 +147,7 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
   TRY(pipes.open(s.process.open_stdin && !s.process.terminal));
   TRY(process::block_forwarded_signals());
   TRY(begin_trace_log(s));
-  std::map<int, uint64_t> traced;  // every run's calls, restarts included
+  TraceTotals traced;  // every run's, restarts included
 
   for (int quick_failures = 0;;) {
     StartOptions so;

@@ -75,8 +75,8 @@ Result<int> run(const spec::Spec& s, const std::function<void()>& started, const
   }());
   log::debug("{:.2f} ms: workload exited with {}", log::elapsed_ms(), status.code);
   report_kills(denials, status.code);
-  std::map<int, uint64_t> calls;
-  TRY(end_trace(s, child, calls));
+  TraceTotals traced;
+  TRY(end_trace(s, child, traced));
   return unhealthy && status.code == 0 ? 1 : status.code;
 }
 

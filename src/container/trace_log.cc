@@ -1,5 +1,7 @@
 #include "container/trace_log.h"
 
+#include "plan/build.h"
+#include "security/landlock.h"
 #include "security/syscall_names.h"
 #include "spec/seccomp_trace.h"
 #include "util/fs.h"
@@ -8,11 +10,16 @@
 namespace nucleus::container {
 namespace {
 
-Result<> write_log(const spec::Spec& s, const std::map<int, uint64_t>& counts, bool complete) {
+Result<> write_log(const spec::Spec& s, const TraceTotals& t, bool complete) {
   spec::TraceLog log;
   log.command = s.process.args;
   log.complete = complete;
-  for (const auto& [nr, n] : counts) {
+  // Only the rights this kernel's Landlock handles (what the generated policy's abi asks for):
+  // a policy made here runs here.
+  uint64_t handled = security::landlock::handled_fs(plan::probe_host().landlock_abi);
+  for (const auto& [path, rights] : t.paths)
+    if (rights & handled) log.paths[path] = rights & handled;
+  for (const auto& [nr, n] : t.calls) {
     std::string_view name = security::seccomp::syscall_name(nr);
     if (name.empty()) {
       log::warn("--seccomp-log: system call {} has no name here; it is left out", nr);
@@ -41,9 +48,10 @@ Result<> begin_trace_log(const spec::Spec& s) {
   return write_log(s, {}, false);
 }
 
-Result<> end_trace(const spec::Spec& s, process::Launched& child, std::map<int, uint64_t>& total) {
+Result<> end_trace(const spec::Spec& s, process::Launched& child, TraceTotals& total) {
   if (!child.trace) return {};
-  for (const auto& [nr, n] : child.trace->finish()) total[nr] += n;
+  for (const auto& [nr, n] : child.trace->finish()) total.calls[nr] += n;
+  for (const auto& [path, rights] : child.trace->take_paths()) total.paths[path] |= rights;
   child.trace.reset();
   return write_log(s, total, true);
 }

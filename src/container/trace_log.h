@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
 
 #include "process/launch.h"
 #include "spec/spec.h"
@@ -15,8 +16,14 @@ namespace nucleus::container {
 // and no older trace stays. Nothing when the Spec is not traced.
 Result<> begin_trace_log(const spec::Spec& s);
 
-// After the workload of `child` ended: its calls added to `total` (a restarted container's
-// runs add up), and the log rewritten, complete.
-Result<> end_trace(const spec::Spec& s, process::Launched& child, std::map<int, uint64_t>& total);
+// What the runs of a container traced (a restarted container's runs add up).
+struct TraceTotals {
+  std::map<int, uint64_t> calls;          // by number
+  std::map<std::string, uint64_t> paths;  // Landlock rights by path
+};
+
+// After the workload of `child` ended: its calls and paths added to `total`, and the log
+// rewritten, complete.
+Result<> end_trace(const spec::Spec& s, process::Launched& child, TraceTotals& total);
 
 }  // namespace nucleus::container

@@ -58,6 +58,7 @@ void SyscallTrace::serve() {
         break;
       }
       counts_[req->data.nr]++;
+      access_.note(listener_.get(), *req);
       std::fill(resp_buf.begin(), resp_buf.end(), 0);
       resp->id = req->id;
       resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;

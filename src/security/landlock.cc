@@ -21,6 +21,8 @@ struct __attribute__((packed)) PathBeneathAttr {
   int32_t parent_fd;
 };
 constexpr unsigned kCreateRulesetVersion = 1u << 0;
+// ABI 7: denials are logged (audit) after execve too, which the workload always is.
+constexpr unsigned kRestrictLogNewExecOn = 1u << 1;
 constexpr int kRulePathBeneath = 1;
 constexpr int kRuleNetPort = 2;
 struct NetPortAttr {
@@ -81,6 +83,19 @@ uint64_t handled_scopes(int abi) {
   return abi >= 6 ? (kScopeAbstractUnix | kScopeSignal) : 0;
 }
 
+std::vector<std::string> fs_right_names(uint64_t access) {
+  std::vector<std::string> out;
+  for (const auto& [name, bit] : kFsRightNames)
+    if (access & bit) out.emplace_back(name);
+  return out;
+}
+
+int fs_rights_abi(uint64_t access) {
+  for (int abi = 1; abi < 5; abi++)
+    if ((access & ~handled_fs(abi)) == 0) return abi;
+  return 5;
+}
+
 Ruleset make_ruleset(int abi, std::vector<PathRule> rules) {
   Ruleset rs;
   rs.abi = abi;
@@ -105,7 +120,7 @@ int child_apply(const Ruleset& rs, const char** what) noexcept {
     ::close(fd);
     return e;
   }
-  long rc = ::syscall(SYS_landlock_restrict_self, fd, 0);
+  long rc = ::syscall(SYS_landlock_restrict_self, fd, rs.abi >= 7 ? kRestrictLogNewExecOn : 0);
   int e = errno;
   ::close(fd);
   if (rc != 0) {

@@ -2,8 +2,11 @@
 // rule list (plan side); the child creates the ruleset and restricts itself (child side).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace nucleus::security::landlock {
@@ -27,6 +30,31 @@ inline constexpr uint64_t kReadWrite = kRead | kWriteFile | kRemoveDir | kRemove
                                        kTruncate;
 // Device nodes: read and write (/dev/null, ptys), terminal ioctls; never create nodes.
 inline constexpr uint64_t kDevice = kRead | kWriteFile | kTruncate | kIoctlDev;
+
+// Each filesystem right by its name in the kernel's headers (LANDLOCK_ACCESS_FS_READ_FILE:
+// "read_file"), as policies and traces spell them.
+inline constexpr std::array<std::pair<std::string_view, uint64_t>, 16> kFsRightNames = {{
+    {"execute", kExecute},
+    {"write_file", kWriteFile},
+    {"read_file", kReadFile},
+    {"read_dir", kReadDir},
+    {"remove_dir", kRemoveDir},
+    {"remove_file", kRemoveFile},
+    {"make_char", kMakeChar},
+    {"make_dir", kMakeDir},
+    {"make_reg", kMakeReg},
+    {"make_sock", kMakeSock},
+    {"make_fifo", kMakeFifo},
+    {"make_block", kMakeBlock},
+    {"make_sym", kMakeSym},
+    {"refer", kRefer},
+    {"truncate", kTruncate},
+    {"ioctl_dev", kIoctlDev},
+}};
+// The names of the rights in `access`, in the table's order.
+std::vector<std::string> fs_right_names(uint64_t access);
+// The lowest ABI that handles every right in `access`.
+int fs_rights_abi(uint64_t access);
 
 // The highest ABI the kernel supports; 0 when Landlock is absent or disabled.
 int probe_abi();

@@ -29,24 +29,12 @@ Result<uint64_t> flags(const Value* v, const std::map<std::string, uint64_t>& na
 }
 
 const std::map<std::string, uint64_t>& fs_rights() {
-  static const std::map<std::string, uint64_t> k = {{"read", ll::kRead},
-                                                    {"write", ll::kReadWrite & ~ll::kRead},
-                                                    {"execute", ll::kExecute},
-                                                    {"read_file", ll::kReadFile},
-                                                    {"read_dir", ll::kReadDir},
-                                                    {"write_file", ll::kWriteFile},
-                                                    {"remove_dir", ll::kRemoveDir},
-                                                    {"remove_file", ll::kRemoveFile},
-                                                    {"make_char", ll::kMakeChar},
-                                                    {"make_dir", ll::kMakeDir},
-                                                    {"make_reg", ll::kMakeReg},
-                                                    {"make_sock", ll::kMakeSock},
-                                                    {"make_fifo", ll::kMakeFifo},
-                                                    {"make_block", ll::kMakeBlock},
-                                                    {"make_sym", ll::kMakeSym},
-                                                    {"refer", ll::kRefer},
-                                                    {"truncate", ll::kTruncate},
-                                                    {"ioctl_dev", ll::kIoctlDev}};
+  static const std::map<std::string, uint64_t> k = [] {
+    std::map<std::string, uint64_t> m = {{"read", ll::kRead},
+                                         {"write", ll::kReadWrite & ~ll::kRead}};
+    for (const auto& [name, bit] : ll::kFsRightNames) m.emplace(name, bit);
+    return m;
+  }();
   return k;
 }
 

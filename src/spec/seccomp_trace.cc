@@ -1,8 +1,10 @@
 #include "spec/seccomp_trace.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "security/landlock.h"
 #include "security/seccomp_profile.h"
 #include "security/syscall_names.h"
 
@@ -15,11 +17,10 @@ constexpr const char* kArch = "SCMP_ARCH_X86_64";
 }
 
 std::string trace_log_json(const TraceLog& log) {
-  json j = {{"nucleusSeccompTrace", 1},
-            {"architecture", kArch},
-            {"command", log.command},
-            {"complete", log.complete},
-            {"syscalls", log.syscalls}};
+  json j = {{"nucleusSeccompTrace", 1}, {"architecture", kArch},    {"command", log.command},
+            {"complete", log.complete}, {"syscalls", log.syscalls}, {"paths", json::object()}};
+  for (const auto& [path, rights] : log.paths)
+    j["paths"][path] = security::landlock::fs_right_names(rights);
   return j.dump(2) + "\n";
 }
 
@@ -38,6 +39,24 @@ Result<TraceLog> parse_trace_log(std::string_view text, const std::string& where
     if (!count.is_number_unsigned())
       return fail_invalid("{}: syscalls.{} wants a count", where, name);
     log.syscalls[name] = count.get<uint64_t>();
+  }
+  const json& paths = j.value("paths", json::object());
+  if (!paths.is_object()) return fail_invalid("{}: paths wants an object", where);
+  for (const auto& [path, rights] : paths.items()) {
+    if (path.empty() || path[0] != '/')
+      return fail_invalid("{}: paths: '{}' is not an absolute path", where, path);
+    if (!rights.is_array()) return fail_invalid("{}: paths.{} wants a list of rights", where, path);
+    uint64_t bits = 0;
+    for (const auto& r : rights) {
+      const auto& names = security::landlock::kFsRightNames;
+      auto it = std::find_if(names.begin(), names.end(), [&](auto& n) {
+        return r.is_string() && n.first == r.get<std::string>();
+      });
+      if (it == names.end())
+        return fail_invalid("{}: paths.{}: unknown Landlock right {}", where, path, r.dump());
+      bits |= it->second;
+    }
+    log.paths[path] = bits;
   }
   const json& command = j.value("command", json::array());
   for (const auto& a : command)

@@ -2,9 +2,12 @@
 // profile `nucleus seccomp generate` makes of it:
 //
 //   {"nucleusSeccompTrace": 1, "architecture": "SCMP_ARCH_X86_64", "command": ["sh", "-c", ...],
-//    "complete": true, "syscalls": {"read": 12, "openat": 3, ...}}
+//    "complete": true, "syscalls": {"read": 12, "openat": 3, ...},
+//    "paths": {"/etc/passwd": ["read_file"], "/tmp": ["make_reg", "write_file"], ...}}
 //
-// complete is false until the workload has ended (a log of a running or killed trace).
+// complete is false until the workload has ended (a log of a running or killed trace). paths
+// (the Landlock rights the calls needed, process/access_trace.h) is what `nucleus landlock
+// generate` makes a policy of (spec/landlock_generate.h); a log without it has none.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +24,7 @@ struct TraceLog {
   std::vector<std::string> command;
   bool complete = false;
   std::map<std::string, uint64_t> syscalls;  // name -> calls counted
+  std::map<std::string, uint64_t> paths;     // absolute path -> Landlock rights
 };
 
 std::string trace_log_json(const TraceLog& log);

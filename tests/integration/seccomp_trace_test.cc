@@ -1,8 +1,11 @@
-// nucleus run --seccomp-mode trace: a traced run, `nucleus seccomp generate`, and the generated
-// profile running the same program (and, one call short, not running it).
+// nucleus run --seccomp-mode trace: a traced run, `nucleus seccomp generate` and `nucleus
+// landlock generate`, and what they generate running the same program (and, one call or one
+// path short, not running it).
 #include <algorithm>
+#include <filesystem>
 
 #include "detached.h"
+#include "security/landlock.h"
 #include "spec/seccomp_trace.h"
 #include "util/fs.h"
 
@@ -112,7 +115,7 @@ TEST_F(SeccompTrace, BadInputIsRefused) {
   EXPECT_EQ(kind(log), fs::Kind::kMissing);
 
   std::string unfinished =
-      tmp.file("unfinished.json", spec::trace_log_json(spec::TraceLog{{"true"}, false, {}}));
+      tmp.file("unfinished.json", spec::trace_log_json(spec::TraceLog{{"true"}, false, {}, {}}));
   for (const auto& [file, needle] : std::vector<std::pair<std::string, std::string>>{
            {unfinished, "the traced run has not ended"},
            {profile, "not a nucleus seccomp trace"},
@@ -120,6 +123,56 @@ TEST_F(SeccompTrace, BadInputIsRefused) {
            {link, "link.json"}})
     expect_refused({"seccomp", "generate", file, "-o", tmp.path() + "/out.json"}, needle);
   EXPECT_EQ(kind(tmp.path() + "/out.json"), fs::Kind::kMissing);
+  std::string no_paths =
+      tmp.file("no_paths.json", spec::trace_log_json(spec::TraceLog{{"true"}, true, {}, {}}));
+  for (const auto& [file, needle] : std::vector<std::pair<std::string, std::string>>{
+           {unfinished, "the traced run has not ended"},
+           {no_paths, "the trace names no paths"},
+           {profile, "not a nucleus seccomp trace"}})
+    expect_refused({"landlock", "generate", file, "-o", tmp.path() + "/out.toml"}, needle);
+  EXPECT_EQ(kind(tmp.path() + "/out.toml"), fs::Kind::kMissing);
+}
+
+// The same trace names the files: the policy made of it runs the program, and without the rule
+// for the one file it reads, the same run fails.
+TEST_F(SeccompTrace, TheGeneratedLandlockPolicyRunsWhatWasTracedAndNoLess) {
+  if (security::landlock::probe_abi() == 0) GTEST_SKIP() << "needs a kernel with Landlock";
+  std::string log = tmp.path() + "/trace.json", policy = tmp.path() + "/landlock.toml";
+  RunResult traced = run(run_args({"--seccomp-mode", "trace", "--seccomp-log", log}));
+  ASSERT_EQ(traced.code, 0) << traced.err;
+  spec::TraceLog t = read_log(log);
+  namespace ll = security::landlock;
+  EXPECT_EQ(t.paths["/etc/hostname"], ll::kReadFile);
+  EXPECT_EQ(t.paths["/"], ll::kReadDir);  // ls /
+  auto executed = [&](const std::string& suffix) {
+    return std::any_of(t.paths.begin(), t.paths.end(), [&](auto& p) {
+      return p.first.ends_with(suffix) && p.second == (ll::kExecute | ll::kReadFile);
+    });
+  };
+  EXPECT_TRUE(executed("/dash") || executed("/sh") || executed("/busybox"));  // run by nucleus
+  if (std::filesystem::exists("/usr/bin/ls") && !std::filesystem::is_symlink("/usr/bin/ls")) {
+    EXPECT_TRUE(executed("/ls"));                    // run by the shell (not busybox's applet)
+    EXPECT_TRUE(executed("/ld-linux-x86-64.so.2"));  // what runs them (dynamically linked)
+  }
+  // Only the rights this kernel's Landlock handles: the policy runs where it was traced.
+  for (const auto& [path, rights] : t.paths)
+    EXPECT_EQ(rights & ~ll::handled_fs(ll::probe_abi()), 0u) << path;
+
+  RunResult gen = run({"landlock", "generate", log, "-o", policy});
+  ASSERT_EQ(gen.code, 0) << gen.err;
+  std::string text = *fs::read_file(policy);
+  RunResult enforced = run(run_args({"--landlock-policy", policy}));
+  EXPECT_EQ(enforced.code, 0) << enforced.err << text;
+  EXPECT_EQ(enforced.out, "host traced\n");
+
+  const std::string rule = "\n[[paths]]\npath = \"/etc/hostname\"\naccess = [\"read_file\"]\n";
+  size_t at = text.find(rule);
+  ASSERT_NE(at, std::string::npos) << text;
+  std::string shorter = tmp.file("shorter.toml", text.erase(at, rule.size()));
+  RunResult denied = run(run_args({"--landlock-policy", shorter}));
+  EXPECT_NE(denied.code, 0) << denied.out;
+  EXPECT_EQ(denied.out, "");
+  EXPECT_NE(denied.err.find("Permission denied"), std::string::npos) << denied.err;
 }
 
 }  // namespace

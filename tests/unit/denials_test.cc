@@ -32,5 +32,49 @@ TEST(SeccompRecord, ParsesTheContainersSessionOnly) {
   EXPECT_NE(describe(d).find("system call number 184"), std::string::npos);
 }
 
+TEST(AuditRecord, SplitsFieldsAndDecodesHexStrings) {
+  auto r = parse_audit_record(
+      "audit(1729738800.268:30): domain=195ba459b blockers=fs.refer,fs.make_reg "
+      "path=\"/usr/local\" dev=\"vda2\" ino=365 comm=2F746D702F61206220");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->serial, 30u);
+  EXPECT_EQ(r->get("domain"), "195ba459b");
+  EXPECT_EQ(r->get("path"), "/usr/local");
+  EXPECT_EQ(r->get("ino"), "365");
+  EXPECT_EQ(r->get("comm"), "/tmp/a b ");  // a name with blanks comes hex-encoded
+  EXPECT_EQ(r->get("missing"), "");
+  EXPECT_FALSE(parse_audit_record("domain=1"));
+  EXPECT_FALSE(parse_audit_record("audit(1.2): x=1"));
+  EXPECT_FALSE(parse_audit_record("audit(1.2:x): x=1"));
+  auto bare = parse_audit_record("audit(1.2:3): word x=\"unterminated");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->get("x"), "unterminated");
+}
+
+TEST(LandlockRecord, NamesTheBlockersAndTheObject) {
+  auto r = parse_audit_record(
+      "audit(1.2:3): domain=1a6fdc66f blockers=fs.write_file,fs.truncate path=\"/etc/x\" "
+      "dev=\"vda\" ino=5");
+  ASSERT_TRUE(r);
+  auto d = parse_landlock_access(*r);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->domain, "1a6fdc66f");
+  EXPECT_EQ(d->blockers, (std::vector<std::string>{"fs.write_file", "fs.truncate"}));
+  EXPECT_EQ(describe(*d), "landlock denied fs.write_file,fs.truncate: path=/etc/x dev=vda ino=5");
+  auto e = denial_event("c1", *d);
+  EXPECT_EQ(e["type"], "landlock-denial");
+  EXPECT_EQ(e["path"], "/etc/x");
+  EXPECT_FALSE(e.contains("pid"));  // no system call record named the process
+  d->pid = 9;
+  d->comm = "cat";
+  d->exe = "/bin/cat";
+  EXPECT_EQ(describe(*d),
+            "landlock denied cat (pid 9, /bin/cat) fs.write_file,fs.truncate: path=/etc/x dev=vda "
+            "ino=5");
+  EXPECT_EQ(denial_event("c1", *d)["pid"], 9);
+  auto not_one = parse_audit_record("audit(1.2:3): status=allocated pid=4");
+  EXPECT_FALSE(parse_landlock_access(*not_one));
+}
+
 }  // namespace
 }  // namespace nucleus::container

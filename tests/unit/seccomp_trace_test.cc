@@ -14,7 +14,7 @@ namespace nucleus::spec {
 namespace {
 
 TEST(SeccompTrace, TheLogRoundTrips) {
-  TraceLog log{{"sh", "-c", "true"}, true, {{"read", 3}, {"openat", 1}}};
+  TraceLog log{{"sh", "-c", "true"}, true, {{"read", 3}, {"openat", 1}}, {}};
   auto back = parse_trace_log(trace_log_json(log), "t.json");
   ASSERT_TRUE(back) << back.error().what();
   EXPECT_EQ(back->command, log.command);
@@ -51,7 +51,7 @@ TEST(SeccompTrace, BadLogsAreRefused) {
 
 // The profile allows exactly the traced calls plus nucleus's own, and is one nucleus loads.
 TEST(SeccompTrace, TheGeneratedProfileAllowsWhatWasTraced) {
-  TraceLog log{{"true"}, true, {{"read", 3}, {"openat", 1}}};
+  TraceLog log{{"true"}, true, {{"read", 3}, {"openat", 1}}, {}};
   std::string text = generate_profile(log);
   auto j = nlohmann::json::parse(text);
   EXPECT_EQ(j["defaultAction"], "SCMP_ACT_ERRNO");
