@@ -47,15 +47,19 @@ bool of_session(const AuditRecord& r, unsigned long ses) {
   return s && *s == ses;
 }
 
+bool seccomp_denial(const AuditRecord& r, unsigned long ses, Denial& out) {
+  if (!of_session(r, ses) || !take_process(r, out)) return false;
+  auto sig = parse::uint(r.get("sig"), 0, 64);
+  out.kind = Denial::Kind::kSeccompKill;
+  out.signal = sig ? static_cast<int>(*sig) : 0;
+  return true;
+}
+
 }  // namespace
 
 bool parse_seccomp_record(std::string_view text, unsigned long ses, Denial& out) {
   auto r = parse_audit_record(text);
-  if (!r || !of_session(*r, ses) || !take_process(*r, out)) return false;
-  auto sig = parse::uint(r->get("sig"), 0, 64);
-  out.kind = Denial::Kind::kSeccompKill;
-  out.signal = sig ? static_cast<int>(*sig) : 0;
-  return true;
+  return r && seccomp_denial(*r, ses, out);
 }
 
 std::optional<Denial> parse_landlock_access(const AuditRecord& r) {
@@ -91,7 +95,7 @@ void DenialWatcher::take(uint16_t type, std::string_view text, std::vector<Denia
   if (!r) return;
   if (type == kSeccompRecord) {
     Denial d;
-    if (parse_seccomp_record(text, ses_, d)) out.push_back(std::move(d));
+    if (seccomp_denial(*r, ses_, d)) out.push_back(std::move(d));
   } else if (type == kLandlockAccess) {
     // The rest of its event (the domain's first record, the system call) follows.
     if (auto d = parse_landlock_access(*r))
@@ -109,10 +113,10 @@ void DenialWatcher::take(uint16_t type, std::string_view text, std::vector<Denia
   }
 }
 
-void DenialWatcher::release(std::vector<Denial>& out, bool all_due) {
+void DenialWatcher::release(std::vector<Denial>& out) {
   int64_t now = clock::monotonic_ms();
   std::erase_if(pending_, [&](Pending& p) {
-    if (!p.complete && !all_due && p.deadline_ms > now) return false;
+    if (!p.complete && p.deadline_ms > now) return false;
     if (std::find(domains_.begin(), domains_.end(), p.denial.domain) != domains_.end())
       out.push_back(std::move(p.denial));
     return true;  // another sandbox's, or the host's
@@ -132,7 +136,7 @@ std::vector<Denial> DenialWatcher::drain(int wait_ms) {
   int64_t until = clock::monotonic_ms() + wait_ms;
   char buf[8992];  // MAX_AUDIT_MESSAGE_LENGTH + the header
   for (;;) {
-    release(out, false);
+    release(out);
     int timeout =
         out.empty() ? static_cast<int>(std::max<int64_t>(0, until - clock::monotonic_ms())) : 0;
     if (int pend = next_timeout_ms(); pend >= 0) timeout = std::max(timeout, pend);
@@ -150,7 +154,7 @@ std::vector<Denial> DenialWatcher::drain(int wait_ms) {
     if (h->nlmsg_len > static_cast<size_t>(n)) continue;
     take(h->nlmsg_type, std::string_view(buf + NLMSG_HDRLEN, h->nlmsg_len - NLMSG_HDRLEN), out);
   }
-  release(out, false);
+  release(out);
   return out;
 }
 
@@ -179,8 +183,9 @@ nlohmann::json denial_event(const std::string& id, const Denial& d) {
   auto e = event(id, landlock ? "landlock-denial" : "seccomp-kill");
   if (landlock) {
     e["blockers"] = d.blockers;
-    for (const auto& [k, v] : d.object) e[k] = v;
-    if (d.pid == 0) return e;  // the event named no process
+    for (const auto& [k, v] : d.object)
+      if (!e.contains(k)) e[k] = v;  // never over the event's own keys
+    if (d.pid == 0) return e;        // the event named no process
   } else {
     e["signal"] = d.signal;
   }

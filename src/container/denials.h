@@ -76,8 +76,11 @@ class DenialWatcher {
   };
   static constexpr int kEventMs = 100;
 
+  // One record of the audit stream, of that type.
   void take(uint16_t type, std::string_view text, std::vector<Denial>& out);
-  void release(std::vector<Denial>& out, bool all_due);
+  // The pending denials whose event is complete or due: the container's to `out`, the rest
+  // dropped.
+  void release(std::vector<Denial>& out);
 
   UniqueFd sock_;
   unsigned long ses_ = 0;
