@@ -113,9 +113,15 @@ std::optional<struct stat> stat_in(pid_t pid, const std::string& path, bool nofo
   return st;
 }
 
-// The first bytes of a file inside pid's root.
+// The first bytes of a regular file inside pid's root. Found with O_PATH and checked before it
+// is opened for reading (through its O_PATH descriptor, so the same file): nucleus never opens
+// a device or FIFO the workload may have put there.
 std::string head_in(pid_t pid, const std::string& path, size_t max) {
-  UniqueFd fd = open_in(pid, path, O_RDONLY | O_NONBLOCK);
+  UniqueFd found = open_in(pid, path, O_PATH);
+  struct stat st {};
+  if (!found || ::fstat(found.get(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
+  UniqueFd fd(::open(fmt::format("/proc/self/fd/{}", found.get()).c_str(),
+                     O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (!fd) return {};
   std::string out(max, '\0');
   ssize_t n = ::pread(fd.get(), out.data(), max, 0);
