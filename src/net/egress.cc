@@ -37,7 +37,7 @@ void add_policy(nft::Batch& b, const std::string& chain, const spec::Egress& egr
   b.rule(chain, {{{"limit", {{"rate", 50}, {"per", "second"}, {"burst", 100}}}},
                  {{"log", {{"group", log_group}}}}});
   b.rule(chain, {match(meta("l4proto"), "tcp"), nft::reject_tcp()});
-  b.rule(chain, {nft::reject_other("inet")});
+  b.rule(chain, json::array({nft::reject_other("inet")}));  // not {x}: a copy to clang
 }
 
 // The sets: CIDRs allowed on any port, and the addresses that allowed names resolved to.

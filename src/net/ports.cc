@@ -70,7 +70,9 @@ json publish_ruleset(const std::string& id, uint32_t container_ip,
       .chain("output", "nat", "output", -100)       // from the host itself
       .chain("postrouting", "nat", "postrouting", 100);
   for (const auto& p : ports) {
-    json expr = {match({{"fib", {{"result", "type"}, {"flags", {"daddr"}}}}}, "local")};
+    // json::array: a one-element brace list of a json is a copy to clang and an array to g++.
+    auto expr =
+        json::array({match({{"fib", {{"result", "type"}, {"flags", {"daddr"}}}}}, "local")});
     if (!p.host_ip.empty()) expr.push_back(match(payload("ip", "daddr"), p.host_ip));
     expr.push_back(match(payload(p.proto, "dport"), p.host_port));
     expr.push_back({{"dnat", {{"addr", ip}, {"port", p.container_port}}}});

@@ -70,10 +70,6 @@ MountOptions parse_options(const std::vector<std::string>& options) {
   return out;
 }
 
-std::string rel(const std::string& abs) {
-  return abs.size() > 1 ? abs.substr(1) : "";
-}
-
 // The cgroup filesystem at dst: with a cgroup namespace, fresh mounts (which show the
 // container's cgroup as their root); without one, the container's own cgroup directories bound
 // there, as runc does, so that the host's tree stays out of sight.
@@ -127,7 +123,7 @@ Result<> add_idmap(const spec::Spec& s, const spec::OciMount& m, const MountOpti
 
 Result<> add_mounts(const spec::Spec& s, const OciHost& h, std::vector<MountOp>& ops) {
   for (const auto& m : s.oci->mounts) {
-    std::string dst = rel(m.destination);
+    std::string dst = below_root(m.destination);
     if (dst.empty()) return fail_invalid("config.json: a mount on / is not supported");
     MountOptions o = parse_options(m.options);
     if (m.type == "bind" || o.bind) {
@@ -176,7 +172,7 @@ Result<> add_devices(const spec::Spec& s, std::vector<MountOp>& ops) {
     devices.push_back(d);
   }
   for (const auto& d : devices) {
-    std::string path = rel(d.path);
+    std::string path = below_root(d.path);
     if (s.user_namespace) {
       if (d.type == 'p') continue;  // a fifo cannot be bound from the host
       MountOp op{OpKind::kBind, path, d.path, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC};
@@ -237,9 +233,9 @@ Result<> add_oci_root_ops(const spec::Spec& s, const OciHost& h, Plan& p) {
     p.mounts.push_back({OpKind::kSysctl, path, "", value});
   }
   // As runc: a missing working directory is made (before the root may turn read-only).
-  if (s.process.cwd != "/") p.mounts.push_back({OpKind::kMkdirAll, rel(s.process.cwd)});
-  for (const auto& m : oci.masked_paths) p.mounts.push_back({OpKind::kMask, rel(m)});
-  for (const auto& r : oci.readonly_paths) p.mounts.push_back({OpKind::kReadonly, rel(r)});
+  if (s.process.cwd != "/") p.mounts.push_back({OpKind::kMkdirAll, below_root(s.process.cwd)});
+  for (const auto& m : oci.masked_paths) p.mounts.push_back({OpKind::kMask, below_root(m)});
+  for (const auto& r : oci.readonly_paths) p.mounts.push_back({OpKind::kReadonly, below_root(r)});
   if (p.root_readonly) p.mounts.push_back({OpKind::kRootReadonly, ""});
   return {};
 }

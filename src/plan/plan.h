@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "security/landlock.h"
@@ -39,6 +40,11 @@ enum class OpKind : uint8_t {
   kPropagate,  // set `propagation` on the mount at path
   kMkdirAll,   // path and its missing parents as directories (mkdir -p)
 };
+
+// An absolute path in the container as a MountOp path ("/usr/bin" -> "usr/bin", "/" -> "").
+inline std::string below_root(std::string_view abs) {
+  return abs.size() > 1 ? std::string(abs.substr(1)) : std::string();
+}
 
 struct MountOp {
   OpKind kind;

@@ -26,10 +26,6 @@ constexpr std::array<const char*, 5> kReadonlyPaths = {"proc/bus", "proc/fs", "p
 constexpr std::array<const char*, 6> kDevices = {"null",   "zero",    "full",
                                                  "random", "urandom", "tty"};
 
-std::string rel(std::string_view abs) {
-  return std::string(abs.substr(1));
-}
-
 class OpList {
  public:
   explicit OpList(std::vector<MountOp>& ops) : ops_(ops) {}
@@ -209,17 +205,17 @@ Result<> add_volume(const spec::Spec& s, OpList& ops, const spec::Volume& v) {
   }
   if (::access(v.source.c_str(), v.readonly ? R_OK : R_OK | W_OK) != 0)
     return fail_errno("volume source {}", v.source);
-  TRY(mountpoint(s, ops, rel(v.destination), kind == fs::Kind::kDirectory));
+  TRY(mountpoint(s, ops, below_root(v.destination), kind == fs::Kind::kDirectory));
   // A production service's writable volumes are not executable (the mount audit checks).
   unsigned exec = v.readonly ? MOUNT_ATTR_RDONLY : s.production ? MOUNT_ATTR_NOEXEC : 0;
-  ops.bind(rel(v.destination), v.source, kNoSuidDev | exec);
+  ops.bind(below_root(v.destination), v.source, kNoSuidDev | exec);
   return {};
 }
 
 Result<> add_tmpfs(const spec::Spec& s, OpList& ops, const spec::Tmpfs& t) {
-  TRY(mountpoint(s, ops, rel(t.destination), true));
+  TRY(mountpoint(s, ops, below_root(t.destination), true));
   std::string opts = t.size ? fmt::format("mode=1777,size={}", t.size) : "mode=1777";
-  ops.fs(OpKind::kTmpfs, rel(t.destination), opts, kNoSuidDev | MOUNT_ATTR_NOEXEC);
+  ops.fs(OpKind::kTmpfs, below_root(t.destination), opts, kNoSuidDev | MOUNT_ATTR_NOEXEC);
   return {};
 }
 
@@ -319,7 +315,7 @@ Result<> add_root_ops(const spec::Spec& s, Plan& p) {
   TRY(add_secrets(s, ops));
   // As docker: a missing working directory is created (not in a read-only rootfs).
   if (s.process.cwd != "/" && (s.rootfs.empty() || !s.rootfs_readonly))
-    ops.mkdir_p(rel(s.process.cwd));
+    ops.mkdir_p(below_root(s.process.cwd));
   for (const char* m : kMaskedPaths) ops.simple(OpKind::kMask, m);
   for (const char* r : kReadonlyPaths) ops.simple(OpKind::kReadonly, r);
   if (p.root_readonly) ops.simple(OpKind::kRootReadonly, "");

@@ -8,7 +8,7 @@
 namespace nucleus::spec {
 namespace {
 
-std::string error_of(const std::string& text) {
+std::string caps_error(const std::string& text) {
   auto p = parse_caps_policy(text, "--caps-policy");
   return p ? "accepted" : p.error().what();
 }
@@ -73,7 +73,7 @@ TEST(CapsPolicy, MistakesAreRefused) {
             "--caps-policy: line 3: ambient has CAP_CHOWN, which inheritable has not (an ambient "
             "capability must be permitted and inheritable)"},
        })
-    EXPECT_EQ(error_of(c.text), c.error) << c.text;
+    EXPECT_EQ(caps_error(c.text), c.error) << c.text;
 }
 
 }  // namespace

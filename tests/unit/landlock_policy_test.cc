@@ -8,7 +8,7 @@ namespace {
 
 namespace ll = security::landlock;
 
-std::string error_of(const std::string& text) {
+std::string landlock_error(const std::string& text) {
   auto p = parse_landlock_policy(text, "--landlock-policy");
   return p ? "accepted" : p.error().what();
 }
@@ -53,33 +53,33 @@ access = ["bind", "connect"]
 }
 
 TEST(LandlockPolicy, MistakesNameTheLine) {
-  EXPECT_EQ(error_of("defaults = \n"), "--landlock-policy: line 1: expected a value");
-  EXPECT_EQ(error_of("defaults = true\nrules = 1\n"),
+  EXPECT_EQ(landlock_error("defaults = \n"), "--landlock-policy: line 1: expected a value");
+  EXPECT_EQ(landlock_error("defaults = true\nrules = 1\n"),
             "--landlock-policy: line 2: unknown key 'rules'");
-  EXPECT_EQ(error_of("abi = 0\ndefaults = true\n"),
+  EXPECT_EQ(landlock_error("abi = 0\ndefaults = true\n"),
             "--landlock-policy: line 1: abi wants a number from 1");
-  EXPECT_EQ(error_of("[[paths]]\npath = \"/x\"\naccess = [\"fly\"]\n"),
+  EXPECT_EQ(landlock_error("[[paths]]\npath = \"/x\"\naccess = [\"fly\"]\n"),
             "--landlock-policy: line 3: unknown access 'fly'");
-  EXPECT_EQ(error_of("[[paths]]\npath = \"x\"\naccess = [\"read\"]\n"),
+  EXPECT_EQ(landlock_error("[[paths]]\npath = \"x\"\naccess = [\"read\"]\n"),
             "--landlock-policy: line 1: 'x' is not an absolute path");
-  EXPECT_EQ(error_of("[[paths]]\npath = \"/x\"\n"),
+  EXPECT_EQ(landlock_error("[[paths]]\npath = \"/x\"\n"),
             "--landlock-policy: line 1: [[paths]] /x grants nothing");
-  EXPECT_EQ(error_of("[[paths]]\npath = \"/x\"\nmode = 1\naccess = [\"read\"]\n"),
+  EXPECT_EQ(landlock_error("[[paths]]\npath = \"/x\"\nmode = 1\naccess = [\"read\"]\n"),
             "--landlock-policy: line 3: unknown key 'mode'");
-  EXPECT_EQ(error_of("defaults = true\n[[ports]]\nport = 70000\naccess = [\"bind\"]\n"),
+  EXPECT_EQ(landlock_error("defaults = true\n[[ports]]\nport = 70000\naccess = [\"bind\"]\n"),
             "--landlock-policy: line 2: [[ports]] needs port = 0..65535");
-  EXPECT_EQ(error_of("defaults = true\nscopes = [\"everything\"]\n"),
+  EXPECT_EQ(landlock_error("defaults = true\nscopes = [\"everything\"]\n"),
             "--landlock-policy: line 2: unknown scope 'everything'");
-  EXPECT_EQ(error_of("defaults = true\ntcp = \"allow\"\n"),
+  EXPECT_EQ(landlock_error("defaults = true\ntcp = \"allow\"\n"),
             "--landlock-policy: line 2: tcp wants \"deny\"");
-  EXPECT_EQ(error_of("defaults = true\n# \xca\x95J\n"), "accepted");  // UTF-8 in a comment
-  EXPECT_EQ(error_of(std::string("[\0", 2)),
+  EXPECT_EQ(landlock_error("defaults = true\n# \xca\x95J\n"), "accepted");  // UTF-8 in a comment
+  EXPECT_EQ(landlock_error(std::string("[\0", 2)),
             "--landlock-policy: a control character (0x00) in the file");
-  EXPECT_EQ(error_of("[$"),
+  EXPECT_EQ(landlock_error("[$"),
             "--landlock-policy: line 1: [table] is not supported here; use [[name]] array tables");
-  EXPECT_EQ(error_of("defaults = true\n[[rules]]\n"),
+  EXPECT_EQ(landlock_error("defaults = true\n[[rules]]\n"),
             "--landlock-policy: line 2: unknown table [[rules]]");
-  EXPECT_EQ(error_of("abi = 2\n"),
+  EXPECT_EQ(landlock_error("abi = 2\n"),
             "--landlock-policy: no [[paths]] and not defaults = true: nothing could run");
 }
 
