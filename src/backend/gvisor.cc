@@ -28,6 +28,7 @@
 #include "util/clock.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/pipe.h"
 
 namespace nucleus::backend::gvisor {
 namespace {
@@ -204,9 +205,7 @@ Result<process::Launched> launch(const Sandbox& sb, const int stdio[3],
 
 Result<std::string> NetnsHolder::make() {
   process::stop(child_);
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
-  UniqueFd r(p[0]), w(p[1]);
+  auto [r, w] = TRY(make_pipe());
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork");
   if (pid == 0) {

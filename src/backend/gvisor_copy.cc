@@ -17,6 +17,7 @@
 #include "fs/tar.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/pipe.h"
 #include "util/scope_exit.h"
 
 namespace nucleus::backend::gvisor {
@@ -179,9 +180,7 @@ Result<> copy_in(const std::string& id, const spec::Spec& s, const std::string& 
   const char* tar = "/usr/bin/tar";
   if (::access(tar, X_OK) != 0) tar = "/bin/tar";
   TRY(process::check_trusted_executable(tar));
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
-  UniqueFd r(p[0]), w(p[1]);
+  auto [r, w] = TRY(make_pipe());
   UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
   auto pack = TRY(process::spawn({tar, "-c", "-C", parent, "--", name},
                                  {{null.get(), w.get(), -1}, false, {}}));
@@ -216,9 +215,7 @@ Result<> copy_out(const std::string& id, const spec::Spec& s, const std::string&
   auto [parent, name] = fs::split_last(target);
   UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir) return fail_errno("{}", parent);
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
-  UniqueFd r(p[0]), w(p[1]);
+  auto [r, w] = TRY(make_pipe());
   UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
   auto emit = TRY(exec_script(id, s, kEmit, {container_src}, null.get(), w.get()));
   w.reset();

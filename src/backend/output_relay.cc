@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/pipe.h"
+
 namespace nucleus::backend::gvisor {
 namespace {
 
@@ -12,11 +14,10 @@ bool regular_file(int fd) {
   return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-Result<> make_pipe(UniqueFd& r, UniqueFd& w) {
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
-  r.reset(p[0]);
-  w.reset(p[1]);
+Result<> nonblocking_pipe(UniqueFd& r, UniqueFd& w) {
+  auto p = TRY(make_pipe());
+  r = std::move(p.read);
+  w = std::move(p.write);
   ::fcntl(r.get(), F_SETFL, O_NONBLOCK);
   return {};
 }
@@ -25,8 +26,8 @@ Result<> make_pipe(UniqueFd& r, UniqueFd& w) {
 
 Result<> OutputRelay::prepare(int stdio[3]) {
   if (!regular_file(STDOUT_FILENO) && !regular_file(STDERR_FILENO)) return {};
-  TRY(make_pipe(out_r_, out_w_));
-  TRY(make_pipe(err_r_, err_w_));
+  TRY(nonblocking_pipe(out_r_, out_w_));
+  TRY(nonblocking_pipe(err_r_, err_w_));
   stdio[1] = out_w_.get(), stdio[2] = err_w_.get();
   relay_.emplace(out_r_.get(), err_r_.get(), process::to_own_stdio());
   return {};

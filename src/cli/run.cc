@@ -222,15 +222,15 @@ int run(int argc, char** argv) {
       return report(started.error());
     return 0;
   }
-  std::function<void()> notify, started, ready;
+  container::RunOptions o;
+  o.checks = detach.checks;
+  // Ready when the command runs, or when its readiness check passes.
   if (c.sd_notify)
-    notify = [] {
+    (o.checks.readiness.any() ? o.ready : o.started) = [] {
       if (auto sent = sd_notify(fmt::format("READY=1\nMAINPID={}", ::getpid())); !sent)
         log::warn("--sd-notify: {}", sent.error().what());
     };
-  // Ready when the command runs, or when its readiness check passes.
-  (detach.checks.readiness.any() ? ready : started) = notify;
-  auto code = container::run(*s, started, detach.checks, ready);
+  auto code = container::run(*s, o);
   if (!code) return report(code.error());
   return *code;
 }

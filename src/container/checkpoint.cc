@@ -17,6 +17,7 @@
 #include "container/lifecycle.h"
 #include "container/logfile.h"
 #include "container/root.h"
+#include "container/run.h"
 #include "spec/run_flags.h"
 #include "spec/spec_json.h"
 #include "util/fs.h"
@@ -86,7 +87,7 @@ Result<> checkpoint(Store& store, const std::string& id, const CheckpointOptions
     return fail_invalid("container {} is {}: checkpoint needs a running container",
                         id.substr(0, 12), seen.status);
   auto sp = TRY(load_spec(store, id));
-  if (!s.gvisor) TRY(check_checkpointable(id, sp));
+  if (!s.gvisor) TRY(check_checkpointable(id, sp, o.tcp_established));
   if (s.gvisor && o.leave_running)
     return fail_invalid(
         "--leave-running is not supported with gVisor yet: runsc's own (Debian 12's release) "
@@ -134,10 +135,11 @@ Result<int> restore(const RestoreOptions& o) {
   s.cgroup_path = "/nucleus/" + s.id;
   if (meta.limits) apply(*meta.limits, s.resources);
   if (!o.detach && meta.gvisor) return backend::gvisor::run(s, o.dir);
-  if (!o.detach)
-    return fail_invalid(
-        "a native checkpoint is restored under a monitor: add -d (then `nucleus "
-        "logs -f` or `nucleus wait` follow it)");
+  if (!o.detach) {
+    RunOptions fg;
+    fg.restore_from = o.dir;
+    return run(s, fg);
+  }
   DetachOptions d;
   d.restore_from = o.dir;
   d.log_max_size = kDefaultLogMaxSize;

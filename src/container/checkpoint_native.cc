@@ -20,6 +20,7 @@
 #include "process/spawn.h"
 #include "util/fs.h"
 #include "util/parse.h"
+#include "util/pipe.h"
 #include "util/proc.h"
 
 namespace nucleus::container {
@@ -43,11 +44,16 @@ Result<> pack_root(pid_t pid, const std::string& dir) {
   return {};
 }
 
+// The message of a failed CRIU run. Its log is kept as <state>/criu-WHAT.log (the last failure's),
+// since the directory it was written to is removed with the failure.
 Error criu_failed(const char* what, const std::string& log, const std::string& output) {
-  std::string why = ck::last_error(fs::read_file(log).value_or(""));
+  std::string text = fs::read_file(log).value_or("");
+  std::string why = ck::last_error(text);
   if (why.empty()) why = std::string(parse::last_line(output));
-  return Error::invalid("CRIU {} failed: {} (its log: {})", what, why.empty() ? "no reason" : why,
-                        log);
+  std::string kept = fmt::format("criu-{}.log", what);
+  if (text.empty() || !fs::write_atomic(state_root(), kept, text, false)) kept.clear();
+  return Error::invalid("CRIU {} failed: {}{}", what, why.empty() ? "no reason" : why,
+                        kept.empty() ? "" : fmt::format(" (its log: {}/{})", state_root(), kept));
 }
 
 // The checkpoint's root filesystem unpacked on a tmpfs, for CRIU's --root; the host's view of
@@ -75,6 +81,27 @@ Result<> unpack_root(const std::string& dir, Stage& st) {
   return fs::tar::extract(in.get(), dest.get(), archive);
 }
 
+// Where CRIU works (its log, the PID file, the staged root): the container's directory in the
+// state (a detached restore registers it first; the log stays there until rm), or a private one
+// for a foreground restore, removed again once it is done.
+struct WorkDir {
+  std::string path;
+  bool temporary = false;
+  ~WorkDir() {
+    if (temporary) fs::remove_tree(path);
+  }
+};
+
+Result<> make_work_dir(const std::string& id, WorkDir& w) {
+  w.path = state_root() + "/" + id;
+  if (::access(w.path.c_str(), F_OK) == 0) return {};
+  TRY(fs::make_private_dir(state_root()));
+  w.path = state_root() + "/.restore-XXXXXX";
+  if (!::mkdtemp(w.path.data())) return fail_errno("create {}", w.path);
+  w.temporary = true;
+  return {};
+}
+
 // CRIU leaves the restored tasks stopped (--leave-stopped) until the root is read-only again.
 void continue_tree(pid_t pid) {
   ::kill(pid, SIGCONT);
@@ -82,19 +109,21 @@ void continue_tree(pid_t pid) {
 }
 
 // The restore helper: joins the cgroup, takes a new cgroup and network namespace (loopback up)
-// and no_new_privs, which the restored tasks inherit from CRIU, puts its descriptors where
-// `argv` says (3: the network namespace, 4-6: the stdio) and executes CRIU. Never returns.
+// and no_new_privs, which the restored tasks inherit from CRIU; says so on `ready` and waits on
+// `go` while the monitor plugs the network in; puts its descriptors where `argv` says (3: the
+// network namespace, 4-6: the stdio) and executes CRIU. Never returns.
 [[noreturn]] void exec_criu(cgroup::Manager* cg, const std::array<int, 3>& stdio,
-                            const std::vector<std::string>& args) {
+                            const std::vector<std::string>& args, int ready, int go) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   if (cg && !cg->add(::getpid())) ::_exit(120);
   if (::unshare(CLONE_NEWCGROUP | CLONE_NEWNET) != 0) ::_exit(121);
   if (net::child_loopback_up()) ::_exit(122);
+  char byte = 'r';
+  if (::write(ready, &byte, 1) != 1 || ::read(go, &byte, 1) != 1) ::_exit(125);
   int held[4] = {::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), -1, -1, -1};
-  for (int i = 0; i < 3; i++)
-    if (stdio[i] >= 0) held[i + 1] = ::fcntl(stdio[i], F_DUPFD_CLOEXEC, 100);
+  for (int i = 0; i < 3; i++) held[i + 1] = ::fcntl(stdio[i], F_DUPFD_CLOEXEC, 100);
   int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   if (held[0] < 0 || null < 0 || ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::_exit(123);
   for (int i = 0; i < 3; i++) ::dup2(null, i);
@@ -105,9 +134,46 @@ void continue_tree(pid_t pid) {
   ::_exit(127);
 }
 
+// Runs CRIU through its helper: once the helper's network namespace exists, `network` (if
+// any) is plugged into it, before anything is restored there.
+Result<> run_criu(cgroup::Manager* cg, const std::array<int, 3>& stdio,
+                  const std::vector<std::string>& args, net::Attachment* network,
+                  const std::string& log) {
+  Pipe ready = TRY(make_pipe()), go = TRY(make_pipe());
+  pid_t helper = ::fork();
+  if (helper < 0) return fail_errno("fork CRIU");
+  if (helper == 0) exec_criu(cg, stdio, args, ready.write.get(), go.read.get());
+  ready.write.reset();
+  go.read.reset();
+  auto reap = [&] {
+    int status = 0;
+    while (::waitpid(helper, &status, 0) < 0 && errno == EINTR) {
+    }
+    return status;
+  };
+  char byte = 0;
+  if (::read(ready.read.get(), &byte, 1) == 1) {  // else it failed, and its status says where
+    if (network) {
+      if (auto plugged = network->plug(helper); !plugged) {
+        ::kill(helper, SIGKILL);
+        reap();
+        return fail(plugged.error());
+      }
+    }
+    [[maybe_unused]] ssize_t sent = ::write(go.write.get(), "g", 1);  // it waits for this byte
+  }
+  int status = reap();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return fail(criu_failed("restore", log,
+                            WIFEXITED(status) && WEXITSTATUS(status) >= 120
+                                ? fmt::format("its helper failed ({})", WEXITSTATUS(status))
+                                : ""));
+  return {};
+}
+
 }  // namespace
 
-Result<> check_checkpointable(const std::string& id, const spec::Spec& s) {
+Result<> check_checkpointable(const std::string& id, const spec::Spec& s, bool tcp_established) {
   std::string c = id.substr(0, 12);
   auto refuse = [&](std::string_view why) {
     return fail_invalid("container {} cannot be checkpointed: {}", c, why);
@@ -118,8 +184,13 @@ Result<> check_checkpointable(const std::string& id, const spec::Spec& s) {
         "start it with --no-landlock to allow checkpoints, or with --runtime gvisor");
   if (s.user_namespace) return refuse("it runs in a user namespace (rootless), not supported yet");
   if (s.process.terminal) return refuse("it has a terminal (-t), not supported yet");
-  if (s.network.mode != spec::NetworkMode::kNone)
-    return refuse("only --network none is supported (its network is not saved yet)");
+  if (s.network.mode == spec::NetworkMode::kHost)
+    return refuse("it shares the host's network namespace, which a copy cannot have");
+  if (tcp_established && s.network.mode == spec::NetworkMode::kBridge)
+    return fail_invalid(
+        "--tcp-established: a container restored on network {} gets an address of its own, so "
+        "its connections could not go on",
+        s.network.name);
   if (!s.security.seccomp_trace_log.empty())
     return refuse("--seccomp-mode trace holds a listener CRIU cannot save");
   if (!s.secrets.empty()) return refuse("its --secret files would be written to disk");
@@ -149,10 +220,13 @@ Result<> dump_native(const State& s, const CheckpointOptions& o) {
 }
 
 Result<process::Launched> restore_native(const spec::Spec& s, cgroup::Manager* cg,
-                                         const StartOptions& o, const std::string& dir) {
+                                         const StartOptions& o) {
+  const std::string& dir = o.restore_from;
   auto image = TRY(ck::native_from_json(TRY(fs::read_file(dir + "/" + ck::kNativeFile))));
   std::string criu = TRY(checkpoint::working_criu(state_root()));
-  std::string work = state_root() + "/" + s.id;
+  WorkDir work_dir;
+  TRY(make_work_dir(s.id, work_dir));
+  const std::string& work = work_dir.path;
   Stage stage;
   stage.path = work + "/root";
   TRY(unpack_root(dir, stage));
@@ -160,23 +234,15 @@ Result<process::Launched> restore_native(const spec::Spec& s, cgroup::Manager* c
   a.criu = criu, a.dir = dir, a.work_dir = work, a.root = stage.path;
   a.pid_file = work + "/restore.pid";
   a.netns_fd = 3;
-  for (int i = 0; i < 3; i++) a.stdio[i] = o.stdio[i] >= 0 ? 4 + i : -1;
+  std::array<int, 3> stdio{};
+  for (int i = 0; i < 3; i++) {
+    stdio[i] = o.stdio[i] >= 0 ? o.stdio[i] : i;  // a foreground restore: ours
+    a.stdio[i] = 4 + i;
+  }
   a.tcp_established = image.tcp_established;
   auto args = ck::restore_command(a, image);
   args.push_back("--leave-stopped");
-  std::array<int, 3> stdio{o.stdio[0], o.stdio[1], o.stdio[2]};
-  pid_t helper = ::fork();
-  if (helper < 0) return fail_errno("fork CRIU");
-  if (helper == 0) exec_criu(cg, stdio, args);
-  int status = 0;
-  while (::waitpid(helper, &status, 0) < 0 && errno == EINTR) {
-  }
-  std::string log = work + "/restore.log";
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return fail(criu_failed("restore", log,
-                            WIFEXITED(status) && WEXITSTATUS(status) >= 120
-                                ? fmt::format("its helper failed ({})", WEXITSTATUS(status))
-                                : ""));
+  TRY(run_criu(cg, stdio, args, o.network, work + "/restore.log"));
   auto text = TRY(fs::read_file(a.pid_file));
   pid_t pid = static_cast<pid_t>(TRY(parse::uint(parse::trim_end(text), 1, INT_MAX)));
   process::Launched child;
@@ -187,6 +253,12 @@ Result<process::Launched> restore_native(const spec::Spec& s, cgroup::Manager* c
   if (!stat || stat->field(4) != std::to_string(::getpid())) {
     ::kill(pid, SIGKILL);
     return fail_invalid("the restored init {} is not this monitor's child", pid);
+  }
+  if (o.after_clone) {
+    if (auto r = o.after_clone(pid); !r) {
+      ::kill(pid, SIGKILL);
+      return fail(r.error());
+    }
   }
   // The root is read-only again before anything restored runs.
   if (::mount(nullptr, stage.path.c_str(), nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,

@@ -11,17 +11,19 @@
 
 namespace nucleus::container {
 
-// What a native container needs to be checkpointed, or why it cannot be.
-Result<> check_checkpointable(const std::string& id, const spec::Spec& s);
+// What a native container needs to be checkpointed (with --tcp-established or not), or why it
+// cannot be.
+Result<> check_checkpointable(const std::string& id, const spec::Spec& s, bool tcp_established);
 
 // Dumps the running container's init (s.init) into o.dir (prepared, empty): the images, its root
 // filesystem (root.tar) and native.json. check_checkpointable() has passed.
 Result<> dump_native(const State& s, const CheckpointOptions& o);
 
-// Restores the checkpoint in `dir` as the init of the container `s` (registered, its cgroup
-// made): into cg, a new network namespace (loopback only) and cgroup namespace, with
-// no_new_privs, its stdio on o.stdio. Returns once it runs.
+// Restores the checkpoint in o.restore_from as the init of the container `s` (its cgroup made):
+// into cg, a new network namespace (loopback, and o.network plugged in) and cgroup namespace,
+// with no_new_privs, its stdio on o.stdio (ours where -1); o.after_clone sees its PID before it
+// continues. Returns once it runs.
 Result<process::Launched> restore_native(const spec::Spec& s, cgroup::Manager* cg,
-                                         const StartOptions& o, const std::string& dir);
+                                         const StartOptions& o);
 
 }  // namespace nucleus::container

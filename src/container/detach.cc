@@ -8,7 +8,6 @@
 
 #include "backend/gvisor.h"
 #include "container/abort_point.h"
-#include "container/checkpoint_native.h"
 #include "container/denials.h"
 #include "container/event_log.h"
 #include "container/logfile.h"
@@ -22,6 +21,7 @@
 #include "spec/spec_json.h"
 #include "util/log.h"
 #include "util/memory.h"
+#include "util/pipe.h"
 #include "util/scope_exit.h"
 
 namespace nucleus::container {
@@ -55,11 +55,10 @@ bool backoff(const Store& store, const std::string& id, int consecutive) {
 struct Pipes {
   UniqueFd in_r, in_w, out_r, out_w, err_r, err_w;
   Result<> open(bool with_stdin) {
-    int p[2];
     auto make = [&](UniqueFd& r, UniqueFd& w) -> Result<> {
-      if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
-      r.reset(p[0]);
-      w.reset(p[1]);
+      auto p = TRY(make_pipe());
+      r = std::move(p.read);
+      w = std::move(p.write);
       return {};
     };
     TRY(make(out_r, out_w));
@@ -163,11 +162,10 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     };
     so.network = network.get();
     // A restored sandbox continues from its image; a restart begins anew.
-    auto child = gvisor ? backend::gvisor::start(s, network.get(), so.stdio, netns,
-                                                 started ? "" : o.restore_from, true)
-                 : !started && !o.restore_from.empty()
-                     ? restore_native(s, cg.get(), so, o.restore_from)
-                     : start(s, cg.get(), so);
+    if (!started) so.restore_from = o.restore_from;
+    auto child =
+        gvisor ? backend::gvisor::start(s, network.get(), so.stdio, netns, so.restore_from, true)
+               : start(s, cg.get(), so);
     if (!child && !started) return fail(child.error());
     if (!child) {
       (void)record_exit(store, s.id, child.error().exit_code, release);
@@ -237,9 +235,7 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
 
 Result<> run_detached(spec::Spec s, const DetachOptions& o) {
   s.resources.accounting = true;
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
-  UniqueFd r(p[0]), w(p[1]);
+  auto [r, w] = TRY(make_pipe());
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork the monitor");
   if (pid == 0) {

@@ -18,6 +18,7 @@
 #include "process/pty.h"
 #include "spec/spec_json.h"
 #include "util/fs.h"
+#include "util/pipe.h"
 
 namespace nucleus::container {
 namespace {
@@ -135,9 +136,7 @@ Result<int> exec(const Store& store, const std::string& id, const spec::Process&
   if (detach) {
     // The command's parent is a reporter of its own that returns this call once it runs and
     // stays, as a monitor does, to name its seccomp kills in the container's event log.
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return fail_errno("pipe");
-    UniqueFd r(fds[0]), w(fds[1]);
+    auto [r, w] = TRY(make_pipe());
     pid_t pid = ::fork();
     if (pid < 0) return fail_errno("fork the reporter of exec -d");
     if (pid > 0) {

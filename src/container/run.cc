@@ -18,8 +18,8 @@
 
 namespace nucleus::container {
 
-Result<int> run(const spec::Spec& s, const std::function<void()>& started, const Checks& checks,
-                const std::function<void()>& ready) {
+Result<int> run(const spec::Spec& s, const RunOptions& o) {
+  const Checks& checks = o.checks;
   if (s.runtime == spec::Runtime::kGvisor) return backend::gvisor::run(s);
   // Registered while the child builds its root (off the critical path), removed after the
   // cgroup: a nucleus killed at any point leaves a dead state or an orphan cgroup, both of which
@@ -61,14 +61,15 @@ Result<int> run(const spec::Spec& s, const std::function<void()>& started, const
     return {};
   };
   opts.network = network.get();
+  opts.restore_from = o.restore_from;
   auto child = TRY(start(s, cg.get(), opts));
-  if (started) started();
+  if (o.started) o.started();
   denials.watch(child.pid);
   std::optional<process::PtyRelay> relay;
   if (child.pty_master) relay.emplace(child.pty_master.get(), s.process.open_stdin);
   bool unhealthy = false;
   auto status = TRY([&] {
-    CheckRunner runner(store, s.id, checks, child.pidfd.get(), notify.get(), ready);
+    CheckRunner runner(store, s.id, checks, child.pidfd.get(), notify.get(), o.ready);
     auto exit = process::monitor(child, {s.timeout_seconds, {}, 0, {}}, relay ? &*relay : nullptr);
     unhealthy = runner.stopped_unhealthy();
     return exit;

@@ -10,10 +10,15 @@
 
 namespace nucleus::container {
 
+struct RunOptions {
+  std::function<void()> started;  // once the command runs (native runtime)
+  Checks checks;
+  std::function<void()> ready;  // once the readiness check passes
+  std::string restore_from;     // a native checkpoint (verified) to continue instead
+};
+
 // The workload's exit code (128+N for signal N), or an Error whose exit_code says 125/126/127.
-// started (optional) is called once the command runs (native runtime), ready once the
-// readiness check passes. A container its health check stopped exits non-zero (1 at least).
-Result<int> run(const spec::Spec& spec, const std::function<void()>& started = {},
-                const Checks& checks = {}, const std::function<void()>& ready = {});
+// A container its health check stopped exits non-zero (1 at least).
+Result<int> run(const spec::Spec& spec, const RunOptions& o = {});
 
 }  // namespace nucleus::container

@@ -5,6 +5,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "container/checkpoint_native.h"
 #include "fs/mount_audit.h"
 #include "plan/build.h"
 #include "process/pty.h"
@@ -51,6 +52,7 @@ Result<std::unique_ptr<cgroup::Manager>> make_cgroup(const spec::Spec& s) {
 }
 
 Result<process::Launched> start(const spec::Spec& s, cgroup::Manager* cg, const StartOptions& o) {
+  if (!o.restore_from.empty()) return restore_native(s, cg, o);
   auto plan = TRY(plan::build(s, plan::probe_host()));
   if (plan->terminal) set_window_size(*plan);
   for (int i = 0; i < 3; i++) plan->stdio[i] = o.stdio[i];

@@ -22,10 +22,13 @@ struct StartOptions {
   // Parent-side work done while the init assembles its root (registering the state).
   std::function<Result<>(pid_t)> after_clone;
   net::Attachment* network = nullptr;  // bridge mode: plugged in after after_clone
+  // A native checkpoint's directory (verified): its tree is restored instead of a new start.
+  std::string restore_from;
 };
 
-// Builds the plan and launches the init into `cg` (may be null); returns once the command
-// was executed, or the error with the exit code to report (125/126/127).
+// Builds the plan and launches the init into `cg` (may be null), or restores it from
+// o.restore_from; returns once the command runs, or the error with the exit code to report
+// (125/126/127).
 Result<process::Launched> start(const spec::Spec& s, cgroup::Manager* cg, const StartOptions& o);
 
 // Kills what is left in the cgroup and removes it; logs a failure.

@@ -18,6 +18,7 @@
 #include "net/resolv.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/pipe.h"
 
 namespace nucleus::net {
 namespace {
@@ -88,9 +89,7 @@ Result<> Attachment::start_host_guard() {
 
 Result<> Attachment::spawn_guard(const nlohmann::json& ruleset, pid_t netns_pid,
                                  std::vector<int> pass) {
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
-  UniqueFd read_end(p[0]), write_end(p[1]);
+  auto [read_end, write_end] = TRY(make_pipe());
   // The policy comes on stdin: the guard loads it before it says "ready" (one helper, not two).
   UniqueFd policy =
       TRY(process::memfd_with(nlohmann::json{{"nftables", ruleset}}.dump(), "nucleus-egress"));

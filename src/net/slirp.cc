@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/log.h"
+#include "util/pipe.h"
 
 namespace nucleus::net {
 namespace {
@@ -62,12 +63,9 @@ Result<Slirp> Slirp::start(pid_t init, const std::string& dir,
   if (s.socket_.size() >= sizeof(sockaddr_un::sun_path))
     return fail_invalid("{}: the state directory's path is too long for a socket", s.socket_);
   ::unlink(s.socket_.c_str());  // a previous run's
-  int exit_pipe[2], ready_pipe[2];
-  if (::pipe2(exit_pipe, O_CLOEXEC) != 0) return fail_errno("pipe");
-  UniqueFd exit_read(exit_pipe[0]);
-  s.exit_.reset(exit_pipe[1]);
-  if (::pipe2(ready_pipe, O_CLOEXEC) != 0) return fail_errno("pipe");
-  UniqueFd ready_read(ready_pipe[0]), ready_write(ready_pipe[1]);
+  auto [exit_read, exit_write] = TRY(make_pipe());
+  s.exit_ = std::move(exit_write);
+  auto [ready_read, ready_write] = TRY(make_pipe());
   UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
   s.child_ = TRY(process::spawn(
       {TRY(slirp_path()), "--configure", "--mtu=65520", "--disable-host-loopback", "--exit-fd=3",

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "util/fs.h"
+#include "util/pipe.h"
 #include "util/scope_exit.h"
 
 namespace nucleus::process {
@@ -18,30 +19,26 @@ std::string id_map_lines(const std::vector<spec::IdMap>& maps) {
 
 Result<UniqueFd> user_namespace_with(const std::vector<spec::IdMap>& uid_map,
                                      const std::vector<spec::IdMap>& gid_map) {
-  int ready[2], hold[2];
-  if (::pipe2(ready, O_CLOEXEC) != 0) return fail_errno("pipe");
-  UniqueFd ready_r(ready[0]), ready_w(ready[1]);
-  if (::pipe2(hold, O_CLOEXEC) != 0) return fail_errno("pipe");
-  UniqueFd hold_r(hold[0]), hold_w(hold[1]);
+  Pipe ready = TRY(make_pipe()), hold = TRY(make_pipe());
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork");
   if (pid == 0) {
     // The namespace's first process: unshares, says so, and waits until the parent is done.
     char c = ::unshare(CLONE_NEWUSER) == 0 ? 1 : 0;
-    (void)!::write(ready[1], &c, 1);
-    ::close(hold[1]);
-    (void)!::read(hold[0], &c, 1);
+    (void)!::write(ready.write.get(), &c, 1);
+    hold.write.reset();
+    (void)!::read(hold.read.get(), &c, 1);
     ::_exit(0);
   }
   ScopeExit reap([&] {
-    hold_w.reset();
+    hold.write.reset();
     int st = 0;
     while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
   });
-  ready_w.reset();
+  ready.write.reset();
   char ok = 0;
-  if (::read(ready_r.get(), &ok, 1) != 1 || ok != 1)
+  if (::read(ready.read.get(), &ok, 1) != 1 || ok != 1)
     return fail_invalid("cannot create a user namespace for an idmapped mount");
   UniqueFd proc(::open(fmt::format("/proc/{}", pid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!proc) return fail_errno("open /proc/{}", pid);

@@ -2,13 +2,18 @@
 // anything is made; where CRIU works (the pure-v2 VM, tests/vm/run-criu.sh) a container stops
 // with its checkpoint and goes on, restored, from where it was, with every layer CRIU can carry
 // (seccomp, no_new_privs, no capabilities, a read-only root, its own cgroup and namespaces).
+#include <fcntl.h>
 #include <linux/landlock.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
+
+#include "net/loopback.h"
 
 #include "counter.h"
 
@@ -90,9 +95,6 @@ TEST_F(WithCriu, RestoresWhereItLeftOff) {
   for (const char* f : {"root.tar", "native.json", "metadata.json", "spec.json", "checkpoint.hmac"})
     EXPECT_TRUE(std::filesystem::exists(images + "/" + f)) << f;
 
-  RunResult fg = run({"restore", "--name", "ck-b", "-i", images});  // a monitor is needed
-  EXPECT_EQ(fg.code, 125);
-  EXPECT_NE(fg.err.find("add -d"), std::string::npos) << fg.err;
   RunResult r = run({"restore", "-d", "--name", "ck-b", "-i", images});
   ASSERT_EQ(r.code, 0) << r.err;
   std::string second = trim(r.out);
@@ -156,6 +158,118 @@ TEST_F(WithCriu, LeaveRunningAndForkMakeCopies) {
   EXPECT_EQ(again.code, 125);
   EXPECT_NE(again.err.find("already in use"), std::string::npos) << again.err;
   EXPECT_EQ(run({"rm", "-f", "ck-orig", "ck-copy", "ck-orig-1", "ck-orig-2"}).code, 0);
+}
+
+// An agent's work is in its files: the context copy and /tmp travel with the checkpoint, and
+// every copy has its own from there on; the host's context directory never changes.
+TEST_F(WithCriu, FilesGoWithTheCheckpointAndEachCopyHasItsOwn) {
+  TempDir ctx;
+  ctx.file("task.txt", "given\n");
+  start(with({"--name", "ck-files", "--no-landlock", "--context", ctx.path()}, kCounter));
+  wait_for_count("ck-files", 2);
+  ASSERT_EQ(
+      run({"exec", "ck-files", "sh", "-c", "echo made > /context/made; echo t > /tmp/t"}).code, 0);
+  RunResult f = run({"fork", "--count", "2", "ck-files"});
+  ASSERT_EQ(f.code, 0) << f.err;
+  for (const char* name : {"ck-files-1", "ck-files-2"}) {
+    EXPECT_EQ(run({"exec", name, "cat", "/context/task.txt", "/context/made", "/tmp/t"}).out,
+              "given\nmade\nt\n")
+        << name;
+  }
+  ASSERT_EQ(run({"exec", "ck-files-1", "sh", "-c", "echo 1 > /context/only1; rm /tmp/t"}).code, 0);
+  EXPECT_NE(run({"exec", "ck-files-2", "test", "-e", "/context/only1"}).code, 0);
+  EXPECT_EQ(run({"exec", "ck-files-2", "cat", "/tmp/t"}).out, "t\n");
+  EXPECT_EQ(run({"exec", "ck-files", "cat", "/tmp/t"}).out, "t\n");
+  EXPECT_NE(run({"exec", "ck-files", "test", "-e", "/context/only1"}).code, 0);
+  EXPECT_FALSE(std::filesystem::exists(ctx.path() + "/made"));
+  EXPECT_EQ(run({"rm", "-f", "ck-files", "ck-files-1", "ck-files-2"}).code, 0);
+}
+
+// Without -d, nucleus is the restored container's monitor, as a foreground run's: its output
+// on ours, its exit code ours, nothing left once it ends.
+TEST_F(WithCriu, AForegroundRestoreGoesOnToTheEnd) {
+  TempDir dir;
+  std::string images = dir.path() + "/ck";
+  start({"--name", "ck-fg", "--no-landlock", "--", "sh", "-c",
+         "i=0; while [ $i -lt 30 ]; do i=$((i+1)); echo $i > /tmp/count; echo tick $i; "
+         "sleep 0.1; done; exit 7"});
+  wait_for_count("ck-fg", 5);
+  ASSERT_EQ(run({"checkpoint", "-o", images, "ck-fg"}).code, 0);
+  RunResult r = run({"restore", "--name", "ck-fg2", "-i", images});
+  EXPECT_EQ(r.code, 7) << r.err;
+  EXPECT_EQ(r.out.find("tick 1\n"), std::string::npos) << "started again: " << r.out;
+  EXPECT_NE(r.out.find("tick 30\n"), std::string::npos) << r.out;
+  EXPECT_EQ(run({"rm", "ck-fg"}).code, 0);
+  EXPECT_EQ(run({"ps", "-a", "-q"}).out, "");
+}
+
+// The links of this network namespace (/sys/class/net).
+std::set<std::string> links() {
+  std::set<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator("/sys/class/net"))
+    out.insert(e.path().filename());
+  return out;
+}
+
+// The test in a network namespace of its own, playing the host: nucleus makes its bridge there.
+class FakeHost {
+ public:
+  FakeHost() : host_(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) {
+    EXPECT_EQ(::unshare(CLONE_NEWNET), 0);
+    EXPECT_FALSE(net::child_loopback_up());
+  }
+  ~FakeHost() {
+    EXPECT_EQ(::setns(host_, CLONE_NEWNET), 0);
+    ::close(host_);
+  }
+
+ private:
+  int host_;
+};
+
+// A restored or forked container on a bridge network gets an address of its own there, and what
+// listened before the checkpoint answers on it.
+TEST_F(WithCriu, BridgeCopiesGetAnAddressOfTheirOwn) {
+  FakeHost host;
+  auto before = links();
+  TempDir dir;
+  std::string images = dir.path() + "/ck";
+  start({"--name", "ck-web", "--no-landlock", "--network", "bridge", "--context", probe_dir(),
+         "--context-mode", "bind", "--", "sh", "-c",
+         "echo served > /tmp/page; exec busybox httpd -f -p 8080 -h /tmp"});
+  auto ip_of = [](const std::string& ref) -> std::string {
+    return nlohmann::json::parse(run({"inspect", ref}).out)[0]["network"]["ip"];
+  };
+  auto answers = [](const std::string& ip) {
+    auto j = probe({"--network", "bridge"}, {"connect=" + ip + ":8080"});
+    return j["checks"]["connect=" + ip + ":8080"] == 0;
+  };
+  std::string first = ip_of("ck-web");
+  bool up = false;
+  for (int i = 0; i < 50 && !(up = answers(first)); i++) usleep(100000);
+  ASSERT_TRUE(up) << "httpd never listened on " << first;
+
+  RunResult f = run({"fork", "ck-web"});
+  ASSERT_EQ(f.code, 0) << f.err;
+  std::string copy = ip_of("ck-web-1");
+  EXPECT_NE(copy, first);
+  EXPECT_TRUE(answers(copy)) << copy;
+  EXPECT_TRUE(answers(first)) << first;
+
+  RunResult bad = run({"checkpoint", "--tcp-established", "-o", images, "ck-web"});
+  EXPECT_EQ(bad.code, 125);
+  EXPECT_NE(bad.err.find("address of its own"), std::string::npos) << bad.err;
+  ASSERT_EQ(run({"checkpoint", "-o", images, "ck-web"}).code, 0);
+  RunResult r = run({"restore", "-d", "--name", "ck-web2", "-i", images});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string restored = ip_of("ck-web2");
+  EXPECT_NE(restored, copy);
+  EXPECT_TRUE(answers(restored)) << restored;
+  EXPECT_EQ(run({"exec", "ck-web2", "cat", "/tmp/page"}).out, "served\n");
+
+  EXPECT_EQ(run({"rm", "-f", "ck-web", "ck-web-1", "ck-web2"}).code, 0);
+  EXPECT_EQ(run({"network", "rm", "bridge"}).code, 0);
+  EXPECT_EQ(links(), before);
 }
 
 }  // namespace
