@@ -114,7 +114,7 @@ Result<> checkpoint(Store& store, const std::string& id, const CheckpointOptions
   if (s.gvisor) {
     TRY(backend::gvisor::checkpoint(id, o.dir, o.leave_running));
   } else {
-    TRY(dump_native(s, o));
+    TRY(dump_native(s, sp, o));
   }
   TRY(fs::write_atomic(o.dir, "spec.json", spec::to_json(sp), true));
   TRY(checkpoint::write_metadata(o.dir, meta));
@@ -154,6 +154,12 @@ Result<std::vector<std::string>> fork(Store& store, const std::string& id, const
     return fail_invalid(
         "nucleus fork needs a checkpoint that leaves the sandbox running, which runsc (Debian "
         "12's) cannot make: checkpoint the gVisor sandbox, then restore it as often as needed");
+  auto sp = TRY(load_spec(store, id));
+  if (!sp.rootfs.empty() && !sp.rootfs_readonly)
+    return fail_invalid(
+        "container {} writes to its --rootfs {} itself: copies would share it (checkpoint and "
+        "restore it, or give the copies a root each)",
+        id.substr(0, 12), sp.rootfs);
   std::string base = !o.prefix.empty() ? o.prefix : !s.name.empty() ? s.name : id.substr(0, 12);
   std::vector<std::string> names;
   for (unsigned k = 1; k <= o.count; k++) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/mount.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -14,6 +15,7 @@
 #include "checkpoint/criu.h"
 #include "checkpoint/native.h"
 #include "container/root.h"
+#include "fs/child_fs.h"
 #include "fs/tar.h"
 #include "net/loopback.h"
 #include "plan/build.h"
@@ -99,6 +101,26 @@ Result<> make_work_dir(const std::string& id, WorkDir& w) {
   w.path = state_root() + "/.restore-XXXXXX";
   if (!::mkdtemp(w.path.data())) return fail_errno("create {}", w.path);
   w.temporary = true;
+  return {};
+}
+
+// A --rootfs container's root: its directory bound again from the host (checked, and attested
+// where the spec asks), read-only already when it was, since only a root filesystem of the
+// container's own may be remounted read-only as a whole afterwards.
+Result<> bind_root(const spec::Spec& s, Stage& st) {
+  TRY(plan::check_rootfs(s));
+  if (::mkdir(st.path.c_str(), 0700) != 0) return fail_errno("create {}", st.path);
+  UniqueFd tree(
+      ::open_tree(AT_FDCWD, s.rootfs.c_str(),
+                  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW));
+  if (!tree) return fail_errno("bind --rootfs {}", s.rootfs);
+  unsigned attrs =
+      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (s.rootfs_readonly ? MOUNT_ATTR_RDONLY : 0);
+  if (auto e = fs::child::set_attrs(tree.get(), attrs, true))
+    return fail(Error::from_errno(e.err, "set the attributes of --rootfs {}", s.rootfs));
+  if (::move_mount(tree.get(), "", AT_FDCWD, st.path.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
+    return fail_errno("attach --rootfs {} at {}", s.rootfs, st.path);
+  st.mounted = true;
   return {};
 }
 
@@ -194,11 +216,10 @@ Result<> check_checkpointable(const std::string& id, const spec::Spec& s, bool t
   if (!s.security.seccomp_trace_log.empty())
     return refuse("--seccomp-mode trace holds a listener CRIU cannot save");
   if (!s.secrets.empty()) return refuse("its --secret files would be written to disk");
-  if (!s.rootfs.empty()) return refuse("only the default, host-bound root is supported yet");
   return {};
 }
 
-Result<> dump_native(const State& s, const CheckpointOptions& o) {
+Result<> dump_native(const State& s, const spec::Spec& sp, const CheckpointOptions& o) {
   std::string criu = TRY(checkpoint::working_criu(state_root()));
   pid_t pid = s.init.pid;
   ck::NativeImage image;
@@ -211,7 +232,7 @@ Result<> dump_native(const State& s, const CheckpointOptions& o) {
   struct stat net {};
   if (::stat(fmt::format("/proc/{}/ns/net", pid).c_str(), &net) != 0)
     return fail_errno("the network namespace of {}", pid);
-  TRY(pack_root(pid, o.dir));
+  if (sp.rootfs.empty()) TRY(pack_root(pid, o.dir));  // a --rootfs is the host's, as a volume
   TRY(fs::write_atomic(o.dir, ck::kNativeFile, ck::to_json(image), true));
   ck::DumpArgs a{criu, o.dir, pid, net.st_ino, o.leave_running, o.tcp_established};
   auto done = TRY(process::run_with_input(ck::dump_command(a, image), "", kCriuTimeoutMs));
@@ -229,7 +250,11 @@ Result<process::Launched> restore_native(const spec::Spec& s, cgroup::Manager* c
   const std::string& work = work_dir.path;
   Stage stage;
   stage.path = work + "/root";
-  TRY(unpack_root(dir, stage));
+  if (s.rootfs.empty()) {
+    TRY(unpack_root(dir, stage));
+  } else {
+    TRY(bind_root(s, stage));
+  }
   ck::RestoreArgs a;
   a.criu = criu, a.dir = dir, a.work_dir = work, a.root = stage.path;
   a.pid_file = work + "/restore.pid";
@@ -260,9 +285,10 @@ Result<process::Launched> restore_native(const spec::Spec& s, cgroup::Manager* c
       return fail(r.error());
     }
   }
-  // The root is read-only again before anything restored runs.
-  if (::mount(nullptr, stage.path.c_str(), nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-              nullptr) != 0) {
+  // The root tmpfs is read-only again before anything restored runs (a --rootfs's mount was
+  // made so before: remounting it here would make the host's filesystem read-only).
+  if (s.rootfs.empty() && ::mount(nullptr, stage.path.c_str(), nullptr,
+                                  MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) != 0) {
     ::kill(pid, SIGKILL);
     return fail_errno("make the restored root read-only");
   }

@@ -16,8 +16,9 @@ namespace nucleus::container {
 Result<> check_checkpointable(const std::string& id, const spec::Spec& s, bool tcp_established);
 
 // Dumps the running container's init (s.init) into o.dir (prepared, empty): the images, its root
-// filesystem (root.tar) and native.json. check_checkpointable() has passed.
-Result<> dump_native(const State& s, const CheckpointOptions& o);
+// filesystem (root.tar; not a --rootfs, which stays the host's) and native.json.
+// check_checkpointable() has passed.
+Result<> dump_native(const State& s, const spec::Spec& sp, const CheckpointOptions& o);
 
 // Restores the checkpoint in o.restore_from as the init of the container `s` (its cgroup made):
 // into cg, a new network namespace (loopback, and o.network plugged in) and cgroup namespace,

@@ -49,6 +49,9 @@ Result<> add_oci_root_ops(const spec::Spec& spec, const OciHost& oci_host, Plan&
 // seccomp, as config.json (or process.json) says.
 Result<> add_oci_process(const spec::Spec& spec, const Host& host, Plan& plan);
 
+// --rootfs DIR: a directory (not through a symlink), as attested when the spec asks for it.
+Result<> check_rootfs(const spec::Spec& spec);
+
 // Pieces of build, exposed for tests.
 Result<> add_root_ops(const spec::Spec& spec, Plan& plan);                         // rootfs.cc
 Result<> add_context_ops(const spec::Context& ctx, Plan& plan);                    // context.cc

@@ -295,6 +295,14 @@ std::string stage_dir() {
 
 }  // namespace
 
+Result<> check_rootfs(const spec::Spec& s) {
+  auto kind = TRY(fs::kind_of(s.rootfs));
+  if (kind != fs::Kind::kDirectory)
+    return fail_invalid("--rootfs {} is a {}, not a directory", s.rootfs, fs::kind_name(kind));
+  if (s.verify_rootfs) TRY(fs::verify_rootfs(s.rootfs));
+  return {};
+}
+
 Result<> add_root_ops(const spec::Spec& s, Plan& p) {
   OpList ops(p.mounts);
   p.stage_dir = stage_dir();
@@ -302,11 +310,8 @@ Result<> add_root_ops(const spec::Spec& s, Plan& p) {
     TRY(add_system_dirs(ops));
     TRY(add_generated_etc(s, ops));
   } else {
-    auto kind = TRY(fs::kind_of(s.rootfs));
-    if (kind != fs::Kind::kDirectory)
-      return fail_invalid("--rootfs {} is a {}, not a directory", s.rootfs, fs::kind_name(kind));
+    TRY(check_rootfs(s));
     p.root_source = s.rootfs;
-    if (s.verify_rootfs) TRY(fs::verify_rootfs(s.rootfs));
   }
   p.root_readonly = s.rootfs.empty() || s.rootfs_readonly;
   TRY(add_kernel_filesystems(s, ops));

@@ -39,4 +39,13 @@ inline void wait_for_count(const std::string& ref, long at_least) {
   for (int i = 0; i < 100 && count_in(ref) < at_least; i++) usleep(50000);
 }
 
+// A restored counter goes on from where it was (at least `from`): it does not begin again at 1,
+// and it still counts.
+inline void expect_counting_on(const std::string& ref, long from) {
+  long after = count_in(ref);
+  EXPECT_GE(after, from) << ref << " restarted instead of restored";
+  wait_for_count(ref, after + 2);
+  EXPECT_GT(count_in(ref), after) << ref << " does not count";
+}
+
 }  // namespace nucleus::testing

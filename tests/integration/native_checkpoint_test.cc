@@ -100,10 +100,7 @@ TEST_F(WithCriu, RestoresWhereItLeftOff) {
   std::string second = trim(r.out);
   EXPECT_NE(second, first);
   EXPECT_EQ(status_of("ck-b"), "running");
-  long after = count_in("ck-b");
-  EXPECT_GE(after, 10) << "restarted instead of restored";
-  wait_for_count("ck-b", after + 2);
-  EXPECT_GT(count_in("ck-b"), after);
+  expect_counting_on("ck-b", 10);
   EXPECT_NE(run({"logs", "ck-b"}).out.find("tick"), std::string::npos);  // its output is logged
 
   // What CRIU carries, and what nucleus restores around it.
@@ -270,6 +267,38 @@ TEST_F(WithCriu, BridgeCopiesGetAnAddressOfTheirOwn) {
   EXPECT_EQ(run({"rm", "-f", "ck-web", "ck-web-1", "ck-web2"}).code, 0);
   EXPECT_EQ(run({"network", "rm", "bridge"}).code, 0);
   EXPECT_EQ(links(), before);
+}
+
+// A --rootfs stays the host's: bound again at restore (read-only, as it was), never archived
+// into the checkpoint, and the host's filesystem under it stays writable.
+TEST_F(WithCriu, ARootfsContainerGoesOnOnTheSameRoot) {
+  TempDir dir;
+  std::string rootfs = dir.path() + "/rootfs", images = dir.path() + "/ck";
+  make_busybox_rootfs(rootfs);
+  if (IsSkipped()) return;
+  start(with({"--name", "ck-root", "--no-landlock", "--rootfs", rootfs}, kCounter));
+  wait_for_count("ck-root", 5);
+  ASSERT_EQ(run({"checkpoint", "-o", images, "ck-root"}).code, 0);
+  EXPECT_FALSE(std::filesystem::exists(images + "/root.tar"));
+  RunResult r = run({"restore", "-d", "--name", "ck-root2", "-i", images});
+  ASSERT_EQ(r.code, 0) << r.err;
+  expect_counting_on("ck-root2", 5);
+  RunResult w = run({"exec", "ck-root2", "sh", "-c", "echo x > /x"});
+  EXPECT_NE(w.code, 0);
+  EXPECT_NE(w.err.find("Read-only"), std::string::npos) << w.err;
+  EXPECT_EQ(run({"exec", "ck-root2", "cat", "/probe"}).code, 0);  // the rootfs's own files
+  EXPECT_TRUE(std::ofstream(rootfs + "/host-writes").good());     // the host's stays writable
+  EXPECT_EQ(run({"rm", "-f", "ck-root", "ck-root2"}).code, 0);
+
+  // A root the container writes to would be shared by its copies.
+  start({"--name", "ck-rw", "--no-landlock", "--rootfs", rootfs, "--rootfs-rw", "--", "sleep",
+         "100"});
+  expect_refused({"fork", "ck-rw"}, "--rootfs");
+  EXPECT_EQ(run({"rm", "-f", "ck-rw"}).code, 0);
+  // A missing root refuses the restore, leaving nothing.
+  std::filesystem::rename(rootfs, dir.path() + "/moved");
+  expect_refused({"restore", "-d", "--name", "ck-root3", "-i", images}, "--rootfs");
+  EXPECT_EQ(run({"ps", "-a", "-q"}).out, "");
 }
 
 }  // namespace
