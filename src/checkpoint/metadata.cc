@@ -75,6 +75,10 @@ std::string to_json(const Metadata& m) {
             {"rootless", m.rootless}};
   if (!m.cgroup_path.empty()) j["cgroup_path"] = m.cgroup_path;
   if (m.limits) j["limits"] = limits_json(*m.limits);
+  if (m.log)
+    j["log"] = {{"driver", m.log->driver},
+                {"max_size", m.log->max_size},
+                {"max_files", m.log->max_files}};
   return j.dump(2) + "\n";
 }
 
@@ -92,6 +96,14 @@ Result<Metadata> metadata_from_json(std::string_view text) {
     m.rootless = j.value("rootless", false);
     m.cgroup_path = j.value("cgroup_path", "");
     if (j.contains("limits")) m.limits = limits_from(j.at("limits"));
+    if (j.contains("log")) {
+      const json& l = j.at("log");
+      m.log = LogSettings{l.at("driver").get<std::string>(), l.at("max_size").get<uint64_t>(),
+                          l.at("max_files").get<int>()};
+      if (m.log->max_files < 1 || m.log->max_files > 100)
+        return fail_invalid("checkpoint metadata: log.max_files {} is not 1-100",
+                            m.log->max_files);
+    }
   } catch (const std::exception& e) {
     return fail_invalid("checkpoint metadata: {}", e.what());
   }

@@ -14,6 +14,13 @@
 
 namespace nucleus::checkpoint {
 
+// How a detached container logged (container/logfile.h), so that its restore goes on alike.
+struct LogSettings {
+  std::string driver;  // k8s-file | json-file | journald
+  uint64_t max_size = 0;
+  int max_files = 0;
+};
+
 struct Metadata {
   std::string id, name;
   pid_t pid = 0;  // the original init's pid on the host
@@ -23,6 +30,7 @@ struct Metadata {
   bool gvisor = false, rootless = false;
   std::string cgroup_path;       // empty in metadata from before it was recorded
   std::optional<Limits> limits;  // likewise
+  std::optional<LogSettings> log;  // a detached container's; its log is container.log beside
 };
 
 std::string to_json(const Metadata& m);

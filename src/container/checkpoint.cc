@@ -43,6 +43,9 @@ Result<bool> prepare_dir(const std::string& dir) {
   return false;
 }
 
+// What of a detached container's log a checkpoint carries (the end of its current file).
+constexpr uint64_t kLogCarried = 16ull << 20;
+
 checkpoint::Metadata describe(const State& s, const spec::Spec& sp) {
   checkpoint::Metadata m;
   m.id = s.id;
@@ -54,6 +57,9 @@ checkpoint::Metadata describe(const State& s, const spec::Spec& sp) {
   m.gvisor = s.gvisor;
   m.rootless = sp.user_namespace;
   m.cgroup_path = s.cgroup_path;
+  if (s.detached)
+    m.log = checkpoint::LogSettings{s.log_driver.empty() ? "k8s-file" : s.log_driver,
+                                    s.log_max_size, s.log_max_files};
   return m;
 }
 
@@ -117,6 +123,8 @@ Result<> checkpoint(Store& store, const std::string& id, const CheckpointOptions
     TRY(dump_native(s, sp, o));
   }
   TRY(fs::write_atomic(o.dir, "spec.json", spec::to_json(sp), true));
+  if (meta.log)  // the restore's log goes on from it
+    TRY(fs::write_atomic(o.dir, kLogName, TRY(log_tail(store.dir(id), kLogCarried)), true));
   TRY(checkpoint::write_metadata(o.dir, meta));
   if (!o.private_dir) TRY(checkpoint::sign(o.dir, state_root()));
   done = true;
@@ -144,6 +152,11 @@ Result<int> restore(const RestoreOptions& o) {
   d.restore_from = o.dir;
   d.log_max_size = kDefaultLogMaxSize;
   d.log_max_files = kDefaultLogMaxFiles;
+  if (meta.log) {  // as it logged
+    d.log_driver = TRY(parse_log_driver(meta.log->driver));
+    d.log_max_size = meta.log->max_size;
+    d.log_max_files = meta.log->max_files;
+  }
   TRY(run_detached(std::move(s), d));
   return 0;
 }

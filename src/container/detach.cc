@@ -141,6 +141,7 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
     network.reset();  // once no process of the container is left
   };
   LogWriter log(store.dir(s.id), o.log_max_size, o.log_max_files, o.log_driver, {s.id, s.name});
+  if (!o.restore_from.empty()) TRY(continue_log(o.restore_from, store.dir(s.id)));
   TRY(log.open());
   Pipes pipes;
   TRY(pipes.open(s.process.open_stdin && !s.process.terminal));

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "util/clock.h"
+#include "util/fs.h"
 #include "util/json_text.h"
 #include "util/parse.h"
 
@@ -174,6 +175,33 @@ std::vector<LogEntry> parse_log(std::string_view text) {
     continuing = out.back().partial;
   }
   return out;
+}
+
+Result<std::string> log_tail(const std::string& dir, uint64_t max) {
+  std::string path = numbered(dir, 0);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd && errno == ENOENT) return std::string();
+  if (!fd) return fail_errno("open {}", path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+    return fail_invalid("{} is not a regular file", path);
+  auto size = static_cast<uint64_t>(st.st_size);
+  uint64_t from = size > max ? size - max : 0;
+  std::string out(size - from, '\0');
+  ssize_t n = ::pread(fd.get(), out.data(), out.size(), static_cast<off_t>(from));
+  if (n < 0) return fail_errno("read {}", path);
+  out.resize(static_cast<size_t>(n));
+  if (from > 0) {  // from a whole line on
+    size_t nl = out.find('\n');
+    out.erase(0, nl == std::string::npos ? out.size() : nl + 1);
+  }
+  return out;
+}
+
+Result<> continue_log(const std::string& checkpoint_dir, const std::string& dir) {
+  std::string carried = TRY(log_tail(checkpoint_dir, UINT64_MAX));
+  if (carried.empty()) return {};
+  return fs::write_atomic(dir, kLogName, carried, false);
 }
 
 std::vector<std::string> log_files(const std::string& dir) {

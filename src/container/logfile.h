@@ -65,6 +65,14 @@ struct LogEntry {
   bool partial = false;
 };
 
+// The end of the current log of the container directory `dir`: its last `max` bytes at most,
+// from a line's start ("" when there is no log).
+Result<std::string> log_tail(const std::string& dir, uint64_t max);
+
+// A restored container's log begins with what its checkpoint in `checkpoint_dir` carried (if
+// anything), copied to the container directory `dir`.
+Result<> continue_log(const std::string& checkpoint_dir, const std::string& dir);
+
 // Parses log text; malformed lines are skipped. Partial fragments are joined to their line.
 std::vector<LogEntry> parse_log(std::string_view text);
 // The log files of dir, oldest first.

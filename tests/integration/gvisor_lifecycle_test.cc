@@ -107,6 +107,8 @@ TEST_F(Gvisor, CheckpointAndRestoreContinueTheCounter) {
   RunResult restored = run({"restore", "-d", "--name", "gv-ck2", "-i", images});
   ASSERT_EQ(restored.code, 0) << restored.err;
   expect_counting_on("gv-ck2", 10);
+  std::string log = run({"logs", "gv-ck2"}).out;  // its log goes on from gv-ck's
+  EXPECT_EQ(log.rfind("tick 1\ntick 2\n", 0), 0u) << log;
   auto stats =
       nlohmann::json::parse(run({"stats", "--no-stream", "--format", "json", "gv-ck2"}).out);
   EXPECT_EQ(stats[0]["memory_limit"].get<uint64_t>(), 96u << 20);  // the recorded limits

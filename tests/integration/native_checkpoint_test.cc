@@ -87,7 +87,9 @@ TEST_F(NativeCheckpoint, SaysWhatItNeeds) {
 TEST_F(WithCriu, RestoresWhereItLeftOff) {
   TempDir dir;
   std::string images = dir.path() + "/ck";
-  std::string first = start(with({"--name", "ck-a", "--no-landlock", "--memory", "96m"}, kCounter));
+  std::string first = start(
+      with({"--name", "ck-a", "--no-landlock", "--memory", "96m", "--log-driver", "json-file"},
+           kCounter));
   wait_for_count("ck-a", 10);
   RunResult c = run({"checkpoint", "-o", images, "ck-a"});
   ASSERT_EQ(c.code, 0) << c.err;
@@ -101,7 +103,12 @@ TEST_F(WithCriu, RestoresWhereItLeftOff) {
   EXPECT_NE(second, first);
   EXPECT_EQ(status_of("ck-b"), "running");
   expect_counting_on("ck-b", 10);
-  EXPECT_NE(run({"logs", "ck-b"}).out.find("tick"), std::string::npos);  // its output is logged
+  // Its log goes on from the checkpointed one's, in the format it had.
+  std::string log = run({"logs", "ck-b"}).out;
+  EXPECT_EQ(log.rfind("tick 1\ntick 2\n", 0), 0u) << log;
+  EXPECT_NE(log.find("tick " + std::to_string(count_in("ck-b") - 1) + "\n"), std::string::npos);
+  auto b = nlohmann::json::parse(run({"inspect", "ck-b"}).out)[0];
+  EXPECT_EQ(b["state"]["log_driver"], "json-file") << b.dump();
 
   // What CRIU carries, and what nucleus restores around it.
   EXPECT_EQ(status_line("ck-b", "NoNewPrivs"), "NoNewPrivs:\t1");

@@ -145,6 +145,7 @@ Metadata sample() {
   l.pids_max = 100;
   l.io.push_back({"8:0", 1000, std::nullopt, std::nullopt, 7});
   m.limits = l;
+  m.log = LogSettings{"json-file", 1 << 20, 3};
   return m;
 }
 
@@ -163,6 +164,10 @@ TEST(CheckpointMetadata, RoundTrips) {
   EXPECT_TRUE(m->gvisor);
   EXPECT_EQ(m->limits, sample().limits);
   EXPECT_EQ(m->limits->cpu_millicores(), 500u);
+  ASSERT_TRUE(m->log);
+  EXPECT_EQ(m->log->driver, "json-file");
+  EXPECT_EQ(m->log->max_size, 1u << 20);
+  EXPECT_EQ(m->log->max_files, 3);
 }
 
 TEST(CheckpointMetadata, StaleTempRemovedSymlinkRefused) {
@@ -194,6 +199,9 @@ TEST(CheckpointMetadata, ValidatesAndAcceptsOlderFiles) {
   ASSERT_TRUE(old) << old.error().what();
   EXPECT_TRUE(old->cgroup_path.empty());
   EXPECT_FALSE(old->limits);
+  EXPECT_FALSE(old->log);
+  EXPECT_FALSE(metadata_from_json(
+      R"({"id":"x","checkpointed_at":1,"log":{"driver":"k8s-file","max_size":1,"max_files":0}})"));
   EXPECT_FALSE(metadata_from_json("{"));
   EXPECT_FALSE(metadata_from_json(R"({"id":"x"})"));  // no time
 }

@@ -83,6 +83,34 @@ TEST_F(LogTest, RotatesAtTheCapAndKeepsMaxFiles) {
   for (const auto& f : log_files(dir_)) EXPECT_LE(std::filesystem::file_size(f), 1000u) << f;
 }
 
+// What a checkpoint carries of a log, and how a restored container's log begins with it.
+TEST_F(LogTest, TheTailStartsAtALineAndContinuesTheLog) {
+  EXPECT_EQ(*log_tail(dir_, 100), "");  // no log yet
+  LogWriter w(dir_, 0, 1);
+  ASSERT_TRUE(w.open());
+  for (int i = 0; i < 50; i++) w.write("stdout", "line " + std::to_string(i) + "\n");
+  auto tail = log_tail(dir_, 200);
+  ASSERT_TRUE(tail) << tail.error().what();
+  EXPECT_LE(tail->size(), 200u);
+  auto lines = parse_log(*tail);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back().text, "line 49");
+  EXPECT_EQ(parse_log(*tail).size(),
+            static_cast<size_t>(std::count(tail->begin(), tail->end(), '\n')))
+      << "a cut line: " << *tail;
+
+  std::string next = dir_ + "/restored";
+  std::filesystem::create_directory(next);
+  ASSERT_TRUE(continue_log(dir_, next));
+  LogWriter after(next, 0, 1);
+  ASSERT_TRUE(after.open());
+  after.write("stdout", "line 50\n");
+  auto all = parse_log(slurp(next + "/container.log"));
+  ASSERT_EQ(all.size(), 51u);
+  EXPECT_EQ(all.front().text, "line 0");
+  EXPECT_EQ(all.back().text, "line 50");
+}
+
 TEST(LogParse, SkipsMalformedLines) {
   auto e = parse_log("garbage\n2026-01-01T00:00:00Z stdin F x\n2026-01-01T00:00:00Z stdout F ok\n");
   ASSERT_EQ(e.size(), 1u);
