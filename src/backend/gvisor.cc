@@ -22,6 +22,7 @@
 #include "backend/oci_bundle.h"
 #include "cgroup/manager.h"
 #include "container/root.h"
+#include "fs/tar.h"
 #include "plan/build.h"
 #include "process/pty.h"
 #include "process/spawn.h"
@@ -229,6 +230,25 @@ Result<std::string> NetnsHolder::make() {
   return fmt::format("/proc/{}/ns/net", pid);
 }
 
+namespace {
+
+// A restored sandbox's context copy is the one its checkpoint archived, not a fresh copy.
+Result<> restore_context(const std::string& image_dir, const std::string& bundle) {
+  std::string archive = image_dir + "/" + kContextArchive;
+  UniqueFd in(::open(archive.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!in && errno == ENOENT) return {};
+  if (!in) return fail_errno("open {}", archive);
+  UniqueFd dir(::open(bundle.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir) return fail_errno("open {}", bundle);
+  fs::remove_tree_at(dir.get(), "context");
+  if (::mkdirat(dir.get(), "context", 0755) != 0) return fail_errno("create {}/context", bundle);
+  UniqueFd context(::openat(dir.get(), "context", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!context) return fail_errno("open {}/context", bundle);
+  return fs::tar::extract(in.get(), context.get(), archive);
+}
+
+}  // namespace
+
 Result<process::Launched> start(const spec::Spec& s, net::Attachment* network, const int stdio[3],
                                 NetnsHolder& netns, const std::string& image_dir, bool wait) {
   std::string path;
@@ -241,6 +261,7 @@ Result<process::Launched> start(const spec::Spec& s, net::Attachment* network, c
     plugged.network.resolver = network->resolver();
   }
   auto sb = TRY(prepare(plugged, path));
+  if (!image_dir.empty()) TRY(restore_context(image_dir, sb.bundle));
   return launch(sb, stdio, image_dir, wait);
 }
 

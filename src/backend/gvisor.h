@@ -74,7 +74,9 @@ Result<int> exec(const std::string& id, const spec::Spec& s, const spec::Process
                  bool detach);
 // What `runsc ps` prints (the processes as the sandbox's kernel sees them).
 Result<std::string> processes(const std::string& id);
+// runsc checkpoint, and the context copy (a host directory runsc does not save) as context.tar.
 Result<> checkpoint(const std::string& id, const std::string& image_dir, bool leave_running);
+inline constexpr const char* kContextArchive = "context.tar";
 
 // nucleus cp through runsc exec (tar in, cat out): see gvisor_copy.cc.
 Result<> copy_in(const std::string& id, const spec::Spec& s, const std::string& host_src,

@@ -9,6 +9,7 @@
 #include "backend/gvisor_paths.h"
 #include "backend/oci_bundle.h"
 #include "backend/output_relay.h"
+#include "fs/tar.h"
 #include "process/monitor.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -52,6 +53,16 @@ Result<> checkpoint(const std::string& id, const std::string& image_dir, bool le
   if (leave_running) args.push_back("--leave-running");
   args.push_back(id);
   TRY(runsc(id, args, 300000));
+  // The context copy is the host's (a gofer mount), not in runsc's image: archived beside it.
+  std::string context = bundle_dir(id) + "/context";
+  UniqueFd from(::open(context.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!from && errno == ENOENT) return {};
+  if (!from) return fail_errno("open {}", context);
+  std::string archive = image_dir + "/" + kContextArchive;
+  UniqueFd out(::open(archive.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!out) return fail_errno("create {}", archive);
+  TRY(fs::tar::pack_filesystem(from.get(), out.get()));
+  if (::fsync(out.get()) != 0) return fail_errno("fsync {}", archive);
   return {};
 }
 

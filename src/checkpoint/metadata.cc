@@ -62,6 +62,17 @@ Limits limits_from(const json& j) {
   return l;
 }
 
+Detached detached_from(const json& j) {
+  Detached d;
+  d.log_driver = j.at("log_driver").get<std::string>();
+  d.log_max_size = j.at("log_max_size").get<uint64_t>();
+  d.log_max_files = j.at("log_max_files").get<int>();
+  d.restart = j.value("restart", "no");
+  d.restart_max_retries = j.value("restart_max_retries", 0);
+  d.auto_remove = j.value("auto_remove", false);
+  return d;
+}
+
 }  // namespace
 
 std::string to_json(const Metadata& m) {
@@ -75,10 +86,13 @@ std::string to_json(const Metadata& m) {
             {"rootless", m.rootless}};
   if (!m.cgroup_path.empty()) j["cgroup_path"] = m.cgroup_path;
   if (m.limits) j["limits"] = limits_json(*m.limits);
-  if (m.log)
-    j["log"] = {{"driver", m.log->driver},
-                {"max_size", m.log->max_size},
-                {"max_files", m.log->max_files}};
+  if (const auto& d = m.detached)
+    j["detached"] = {{"log_driver", d->log_driver},
+                     {"log_max_size", d->log_max_size},
+                     {"log_max_files", d->log_max_files},
+                     {"restart", d->restart},
+                     {"restart_max_retries", d->restart_max_retries},
+                     {"auto_remove", d->auto_remove}};
   return j.dump(2) + "\n";
 }
 
@@ -96,18 +110,19 @@ Result<Metadata> metadata_from_json(std::string_view text) {
     m.rootless = j.value("rootless", false);
     m.cgroup_path = j.value("cgroup_path", "");
     if (j.contains("limits")) m.limits = limits_from(j.at("limits"));
-    if (j.contains("log")) {
-      const json& l = j.at("log");
-      m.log = LogSettings{l.at("driver").get<std::string>(), l.at("max_size").get<uint64_t>(),
-                          l.at("max_files").get<int>()};
-      if (m.log->max_files < 1 || m.log->max_files > 100)
-        return fail_invalid("checkpoint metadata: log.max_files {} is not 1-100",
-                            m.log->max_files);
-    }
+    if (j.contains("detached")) m.detached = detached_from(j.at("detached"));
   } catch (const std::exception& e) {
     return fail_invalid("checkpoint metadata: {}", e.what());
   }
   if (m.limits) TRY(validate(*m.limits));
+  if (const auto& d = m.detached) {
+    if (d->log_max_files < 1 || d->log_max_files > 100)
+      return fail_invalid("checkpoint metadata: log_max_files {} is not 1-100", d->log_max_files);
+    if (d->restart != "no" && d->restart != "on-failure" && d->restart != "always")
+      return fail_invalid("checkpoint metadata: unknown restart policy '{}'", d->restart);
+    if (d->restart_max_retries < 0)
+      return fail_invalid("checkpoint metadata: restart_max_retries is negative");
+  }
   return m;
 }
 

@@ -14,11 +14,15 @@
 
 namespace nucleus::checkpoint {
 
-// How a detached container logged (container/logfile.h), so that its restore goes on alike.
-struct LogSettings {
-  std::string driver;  // k8s-file | json-file | journald
-  uint64_t max_size = 0;
-  int max_files = 0;
+// How a detached container was run (its log, container/logfile.h; its restart policy; --rm), so
+// that its restore goes on alike.
+struct Detached {
+  std::string log_driver;  // k8s-file | json-file | journald
+  uint64_t log_max_size = 0;
+  int log_max_files = 0;
+  std::string restart = "no";  // no | on-failure | always
+  int restart_max_retries = 0;
+  bool auto_remove = false;
 };
 
 struct Metadata {
@@ -28,9 +32,9 @@ struct Metadata {
   int64_t time = 0;  // Unix seconds
   std::string version;
   bool gvisor = false, rootless = false;
-  std::string cgroup_path;       // empty in metadata from before it was recorded
-  std::optional<Limits> limits;  // likewise
-  std::optional<LogSettings> log;  // a detached container's; its log is container.log beside
+  std::string cgroup_path;           // empty in metadata from before it was recorded
+  std::optional<Limits> limits;      // likewise
+  std::optional<Detached> detached;  // run -d's; its log is container.log beside
 };
 
 std::string to_json(const Metadata& m);

@@ -58,8 +58,12 @@ checkpoint::Metadata describe(const State& s, const spec::Spec& sp) {
   m.rootless = sp.user_namespace;
   m.cgroup_path = s.cgroup_path;
   if (s.detached)
-    m.log = checkpoint::LogSettings{s.log_driver.empty() ? "k8s-file" : s.log_driver,
-                                    s.log_max_size, s.log_max_files};
+    m.detached = checkpoint::Detached{s.log_driver.empty() ? "k8s-file" : s.log_driver,
+                                      s.log_max_size,
+                                      s.log_max_files,
+                                      s.restart.mode,
+                                      s.restart.max_retries,
+                                      s.auto_remove};
   return m;
 }
 
@@ -123,7 +127,7 @@ Result<> checkpoint(Store& store, const std::string& id, const CheckpointOptions
     TRY(dump_native(s, sp, o));
   }
   TRY(fs::write_atomic(o.dir, "spec.json", spec::to_json(sp), true));
-  if (meta.log)  // the restore's log goes on from it
+  if (meta.detached)  // the restore's log goes on from it
     TRY(fs::write_atomic(o.dir, kLogName, TRY(log_tail(store.dir(id), kLogCarried)), true));
   TRY(checkpoint::write_metadata(o.dir, meta));
   if (!o.private_dir) TRY(checkpoint::sign(o.dir, state_root()));
@@ -150,23 +154,47 @@ Result<int> restore(const RestoreOptions& o) {
   }
   DetachOptions d;
   d.restore_from = o.dir;
+  d.print_id = o.print_id;
   d.log_max_size = kDefaultLogMaxSize;
   d.log_max_files = kDefaultLogMaxFiles;
-  if (meta.log) {  // as it logged
-    d.log_driver = TRY(parse_log_driver(meta.log->driver));
-    d.log_max_size = meta.log->max_size;
-    d.log_max_files = meta.log->max_files;
+  if (const auto& was = meta.detached) {  // as it ran: its log, restart policy and --rm
+    d.log_driver = TRY(parse_log_driver(was->log_driver));
+    d.log_max_size = was->log_max_size;
+    d.log_max_files = was->log_max_files;
+    d.restart = {was->restart, was->restart_max_retries};
+    d.auto_remove = was->auto_remove;
   }
   TRY(run_detached(std::move(s), d));
   return 0;
 }
 
+namespace {
+
+// A gVisor container checkpointed into `dir` (runsc stops it) goes on from there as itself: its
+// state goes and comes back restored, under its ID and name. Were that to fail, the checkpoint
+// is signed and kept, and the error says where.
+Result<> continue_in_place(Store& store, const State& s, const std::string& dir, bool& keep) {
+  auto back = [&]() -> Result<> {
+    // Its monitor ends after the state says "exited"; the ID is free only once it is gone.
+    if (!s.monitor.wait_gone(30000))
+      return fail_invalid("the monitor of {} did not end", s.id.substr(0, 12));
+    TRY(remove(store, s.id, true));
+    TRY(restore({dir, s.id, s.name, true, true, false}));
+    return {};
+  }();
+  if (!back) {
+    keep = checkpoint::sign(dir, state_root()).has_value();
+    if (!keep) return fail(back.error());
+    return fail_invalid("{}; container {} is saved in {} (nucleus restore -d -i {})",
+                        back.error().what(), s.id.substr(0, 12), dir, dir);
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> fork(Store& store, const std::string& id, const ForkOptions& o) {
   auto [s, seen] = TRY(look(store, id));
-  if (s.gvisor)
-    return fail_invalid(
-        "nucleus fork needs a checkpoint that leaves the sandbox running, which runsc (Debian "
-        "12's) cannot make: checkpoint the gVisor sandbox, then restore it as often as needed");
   auto sp = TRY(load_spec(store, id));
   if (!sp.rootfs.empty() && !sp.rootfs_readonly)
     return fail_invalid(
@@ -185,8 +213,12 @@ Result<std::vector<std::string>> fork(Store& store, const std::string& id, const
   TRY(fs::make_private_dir(state_root()));
   std::string tmpl = state_root() + "/.fork-XXXXXX";
   if (!::mkdtemp(tmpl.data())) return fail_errno("create {}", tmpl);
-  ScopeExit images([&] { fs::remove_tree(tmpl); });
-  TRY(checkpoint(store, id, {tmpl, true, false, true}));
+  bool keep = false;
+  ScopeExit images([&] {
+    if (!keep) fs::remove_tree(tmpl);
+  });
+  TRY(checkpoint(store, id, {tmpl, !s.gvisor, false, true}));
+  if (s.gvisor) TRY(continue_in_place(store, s, tmpl, keep));
   std::vector<std::string> made;
   ScopeExit undo([&] {
     if (made.size() == names.size()) return;

@@ -27,6 +27,7 @@ struct RestoreOptions {
   std::string id, name;  // the new container's
   bool detach = false;
   bool private_dir = false;  // fork: the directory never left this process, no HMAC to check
+  bool print_id = true;      // -d: the new ID on stdout
 };
 // Detached: returns 0 once it runs (its ID printed). Otherwise the workload's exit code.
 Result<int> restore(const RestoreOptions& o);
@@ -38,7 +39,9 @@ struct ForkOptions {
 };
 // `nucleus fork`: a checkpoint that leaves the container running, restored `count` times under
 // monitors (each ID printed); the checkpoint is removed again. Names already taken are refused
-// before anything is made; copies made before a failure are removed with it.
+// before anything is made; copies made before a failure are removed with it. runsc cannot leave
+// a sandbox running: a gVisor container is checkpointed and goes on in place (its ID, name and
+// log) before its copies are made.
 Result<std::vector<std::string>> fork(Store& store, const std::string& id, const ForkOptions& o);
 
 }  // namespace nucleus::container

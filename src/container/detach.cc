@@ -245,7 +245,7 @@ Result<> run_detached(spec::Spec s, const DetachOptions& o) {
   }
   w.reset();
   TRY(read_report(r.get(), s.id, "its monitor"));
-  std::printf("%s\n", s.id.c_str());
+  if (o.print_id) std::printf("%s\n", s.id.c_str());
   return {};
 }
 

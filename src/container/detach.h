@@ -22,6 +22,7 @@ struct DetachOptions {
   LogDriver log_driver = LogDriver::kK8sFile;
   std::string restore_from;  // a checkpoint's directory to continue from (its first start)
   Checks checks;             // health and readiness, run by the monitor
+  bool print_id = true;      // on stdout, once it runs
 };
 
 // Returns once the container runs (its ID registered, its command executed; the ID printed on

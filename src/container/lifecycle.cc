@@ -25,15 +25,6 @@ Result<> send(int pidfd, int sig) {
   return {};
 }
 
-// Waits up to timeout_ms (-1: forever) for the process behind pidfd to end.
-bool await_exit(int pidfd, int timeout_ms) {
-  pollfd p{pidfd, POLLIN, 0};
-  int n;
-  while ((n = ::poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {
-  }
-  return n > 0;
-}
-
 Result<State> running_state(const Store& store, const std::string& id) {
   auto [s, o] = TRY(look(store, id));
   if (o.status != "running" && o.status != "paused")
@@ -85,7 +76,7 @@ Result<State> stop(Store& store, const std::string& id, unsigned timeout_seconds
       return send(init->get(), s.gvisor ? SIGKILL : sig);
     };
     TRY(kill(SIGTERM));
-    if (!await_exit(init->get(), static_cast<int>(timeout_seconds) * 1000)) TRY(kill(SIGKILL));
+    if (!s.init.wait_gone(static_cast<int>(timeout_seconds) * 1000)) TRY(kill(SIGKILL));
   }
   return wait_stopped(store, id);
 }
@@ -125,7 +116,7 @@ Result<> remove(Store& store, const std::string& id, bool force) {
       // The monitor first: its init follows it (parent-death signal), and it cannot restart.
       if (auto monitor = s->monitor.open()) {
         TRY(send(monitor->get(), SIGKILL));
-        await_exit(monitor->get(), -1);
+        s->monitor.wait_gone(-1);
       }
     }
   }

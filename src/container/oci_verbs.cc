@@ -55,15 +55,6 @@ json state_json(const Store& store, const Snapshot& snap) {
   return j;
 }
 
-// Waits for the init's exit (it is not our child: poll its pidfd).
-void await_exit(const ProcessId& init, int timeout_ms) {
-  auto fd = init.open();
-  if (!fd) return;
-  pollfd p{fd->get(), POLLIN, 0};
-  while (::poll(&p, 1, timeout_ms) < 0 && errno == EINTR) {
-  }
-}
-
 Result<> signal_all(const State& s, int sig) {
   cgroup::Live live(cgroup::detect(), s.cgroup_path);
   for (pid_t pid : live.pids()) ::kill(pid, sig);
@@ -155,7 +146,7 @@ Result<> remove(Store& store, const std::string& id, bool force) {
     (void)signal_all(s, SIGKILL);
     if (auto init = s.init.open())
       ::syscall(SYS_pidfd_send_signal, init->get(), SIGKILL, nullptr, 0);
-    await_exit(s.init, 5000);
+    s.init.wait_gone(5000);  // not our child: its pidfd is polled
   }
   if (!s.cgroup_path.empty()) cgroup::remove_in_every_hierarchy(s.cgroup_path);
   auto spec = saved_spec(store, id);

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -103,6 +104,16 @@ Result<UniqueFd> ProcessId::open() const {
   // Checked after opening: the descriptor now pins the process the start time belongs to.
   if (!fd || !alive()) return fail(Error{ESRCH, fmt::format("process {} is gone", pid)});
   return fd;
+}
+
+bool ProcessId::wait_gone(int timeout_ms) const {
+  auto fd = open();
+  if (!fd) return true;
+  pollfd p{fd->get(), POLLIN, 0};
+  int n;
+  while ((n = ::poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {
+  }
+  return n > 0;
 }
 
 std::string to_json(const State& s) {

@@ -26,6 +26,8 @@ struct ProcessId {
   bool alive() const;
   // A pidfd for the process, or an error when it is gone (or the pid was reused).
   Result<UniqueFd> open() const;
+  // Waits up to timeout_ms (-1: for as long as it takes) for it to end; true once it is gone.
+  bool wait_gone(int timeout_ms) const;
 };
 
 struct RestartPolicy {

@@ -90,8 +90,12 @@ TEST_F(Gvisor, ForcedRemovalOfAPausedSandbox) {
 TEST_F(Gvisor, CheckpointAndRestoreContinueTheCounter) {
   TempDir dir;
   std::string images = dir.path() + "/ck";
-  start_gv(with({"--name", "gv-ck", "--memory", "96m", "--pids", "1000"}, kCounter));
+  TempDir ctx;
+  ctx.file("given", "g\n");
+  start_gv(with({"--name", "gv-ck", "--memory", "96m", "--pids", "1000", "--context", ctx.path()},
+                kCounter));
   wait_for_count("gv-ck", 10);
+  ASSERT_EQ(run({"exec", "gv-ck", "sh", "-c", "echo made > /context/made"}).code, 0);
   EXPECT_EQ(run({"checkpoint", "-o", images, "gv-ck"}).code, 0);
   EXPECT_EQ(status_of("gv-ck"), "exited");  // it stops with its checkpoint, without a restart
   struct stat st {};
@@ -107,6 +111,9 @@ TEST_F(Gvisor, CheckpointAndRestoreContinueTheCounter) {
   RunResult restored = run({"restore", "-d", "--name", "gv-ck2", "-i", images});
   ASSERT_EQ(restored.code, 0) << restored.err;
   expect_counting_on("gv-ck2", 10);
+  // The context copy as it was, edits included (the host's directory untouched).
+  EXPECT_EQ(run({"exec", "gv-ck2", "cat", "/context/given", "/context/made"}).out, "g\nmade\n");
+  EXPECT_FALSE(std::filesystem::exists(ctx.path() + "/made"));
   std::string log = run({"logs", "gv-ck2"}).out;  // its log goes on from gv-ck's
   EXPECT_EQ(log.rfind("tick 1\ntick 2\n", 0), 0u) << log;
   auto stats =
@@ -119,6 +126,30 @@ TEST_F(Gvisor, CheckpointAndRestoreContinueTheCounter) {
   EXPECT_FALSE(std::filesystem::exists(again));
   EXPECT_EQ(status_of("gv-ck2"), "running");
   EXPECT_EQ(run({"rm", "-f", "gv-ck", "gv-ck2"}).code, 0);
+}
+
+// runsc cannot checkpoint a sandbox and leave it running: fork checkpoints it, and it goes on in
+// place (same ID, name and log) beside copies that go on from the same point, each with its own
+// context copy.
+TEST_F(Gvisor, ForkGoesOnInPlaceBesideItsCopies) {
+  TempDir ctx;
+  std::string id = start_gv(with({"--name", "gv-f", "--context", ctx.path()}, kCounter));
+  wait_for_count("gv-f", 5);
+  ASSERT_EQ(run({"exec", "gv-f", "sh", "-c", "echo made > /context/made"}).code, 0);
+  RunResult f = run({"fork", "--count", "2", "gv-f"});
+  ASSERT_EQ(f.code, 0) << f.err;
+  EXPECT_EQ(split_lines(f.out).size(), 2u) << f.out;  // the copies' IDs
+  EXPECT_EQ(nlohmann::json::parse(run({"inspect", "gv-f"}).out)[0]["id"], id);
+  for (const char* name : {"gv-f", "gv-f-1", "gv-f-2"}) {
+    EXPECT_EQ(status_of(name), "running") << name;
+    expect_counting_on(name, 5);
+    EXPECT_EQ(run({"exec", name, "cat", "/context/made"}).out, "made\n") << name;
+  }
+  ASSERT_EQ(run({"exec", "gv-f-1", "sh", "-c", "echo 1 > /context/only1"}).code, 0);
+  EXPECT_NE(run({"exec", "gv-f-2", "test", "-e", "/context/only1"}).code, 0);
+  EXPECT_EQ(run({"logs", "gv-f"}).out.rfind("tick 1\n", 0), 0u);
+  EXPECT_EQ(run({"rm", "-f", "gv-f", "gv-f-1", "gv-f-2"}).code, 0);
+  EXPECT_EQ(run({"ps", "-a", "-q"}).out, "");
 }
 
 TEST_F(Gvisor, ATamperedCheckpointIsRefused) {

@@ -87,9 +87,9 @@ TEST_F(NativeCheckpoint, SaysWhatItNeeds) {
 TEST_F(WithCriu, RestoresWhereItLeftOff) {
   TempDir dir;
   std::string images = dir.path() + "/ck";
-  std::string first = start(
-      with({"--name", "ck-a", "--no-landlock", "--memory", "96m", "--log-driver", "json-file"},
-           kCounter));
+  std::string first = start(with({"--name", "ck-a", "--no-landlock", "--memory", "96m",
+                                  "--log-driver", "json-file", "--restart", "on-failure:3"},
+                                 kCounter));
   wait_for_count("ck-a", 10);
   RunResult c = run({"checkpoint", "-o", images, "ck-a"});
   ASSERT_EQ(c.code, 0) << c.err;
@@ -109,6 +109,7 @@ TEST_F(WithCriu, RestoresWhereItLeftOff) {
   EXPECT_NE(log.find("tick " + std::to_string(count_in("ck-b") - 1) + "\n"), std::string::npos);
   auto b = nlohmann::json::parse(run({"inspect", "ck-b"}).out)[0];
   EXPECT_EQ(b["state"]["log_driver"], "json-file") << b.dump();
+  EXPECT_EQ(b["state"]["restart_policy"], "on-failure") << b.dump();  // as it ran
 
   // What CRIU carries, and what nucleus restores around it.
   EXPECT_EQ(status_line("ck-b", "NoNewPrivs"), "NoNewPrivs:\t1");

@@ -145,7 +145,7 @@ Metadata sample() {
   l.pids_max = 100;
   l.io.push_back({"8:0", 1000, std::nullopt, std::nullopt, 7});
   m.limits = l;
-  m.log = LogSettings{"json-file", 1 << 20, 3};
+  m.detached = Detached{"json-file", 1 << 20, 3, "on-failure", 5, true};
   return m;
 }
 
@@ -164,10 +164,13 @@ TEST(CheckpointMetadata, RoundTrips) {
   EXPECT_TRUE(m->gvisor);
   EXPECT_EQ(m->limits, sample().limits);
   EXPECT_EQ(m->limits->cpu_millicores(), 500u);
-  ASSERT_TRUE(m->log);
-  EXPECT_EQ(m->log->driver, "json-file");
-  EXPECT_EQ(m->log->max_size, 1u << 20);
-  EXPECT_EQ(m->log->max_files, 3);
+  ASSERT_TRUE(m->detached);
+  EXPECT_EQ(m->detached->log_driver, "json-file");
+  EXPECT_EQ(m->detached->log_max_size, 1u << 20);
+  EXPECT_EQ(m->detached->log_max_files, 3);
+  EXPECT_EQ(m->detached->restart, "on-failure");
+  EXPECT_EQ(m->detached->restart_max_retries, 5);
+  EXPECT_TRUE(m->detached->auto_remove);
 }
 
 TEST(CheckpointMetadata, StaleTempRemovedSymlinkRefused) {
@@ -199,9 +202,15 @@ TEST(CheckpointMetadata, ValidatesAndAcceptsOlderFiles) {
   ASSERT_TRUE(old) << old.error().what();
   EXPECT_TRUE(old->cgroup_path.empty());
   EXPECT_FALSE(old->limits);
-  EXPECT_FALSE(old->log);
-  EXPECT_FALSE(metadata_from_json(
-      R"({"id":"x","checkpointed_at":1,"log":{"driver":"k8s-file","max_size":1,"max_files":0}})"));
+  EXPECT_FALSE(old->detached);
+  for (const char* bad :
+       {R"("log_max_files":0,"restart":"no")", R"("log_max_files":1,"restart":"sometimes")",
+        R"("log_max_files":1,"restart_max_retries":-1)"}) {
+    EXPECT_FALSE(metadata_from_json(fmt::format(
+        R"({{"id":"x","checkpointed_at":1,"detached":{{"log_driver":"k8s-file","log_max_size":1,{}}}}})",
+        bad)))
+        << bad;
+  }
   EXPECT_FALSE(metadata_from_json("{"));
   EXPECT_FALSE(metadata_from_json(R"({"id":"x"})"));  // no time
 }
