@@ -18,6 +18,7 @@
 #include "container/logfile.h"
 #include "container/root.h"
 #include "container/run.h"
+#include "container/work_dir.h"
 #include "spec/run_flags.h"
 #include "spec/spec_json.h"
 #include "util/fs.h"
@@ -170,10 +171,11 @@ Result<int> restore(const RestoreOptions& o) {
 
 namespace {
 
-// A gVisor container checkpointed into `dir` (runsc stops it) goes on from there as itself: its
+// A gVisor container checkpointed into `work` (runsc stops it) goes on from there as itself: its
 // state goes and comes back restored, under its ID and name. Were that to fail, the checkpoint
 // is signed and kept, and the error says where.
-Result<> continue_in_place(Store& store, const State& s, const std::string& dir, bool& keep) {
+Result<> continue_in_place(Store& store, const State& s, WorkDir& work) {
+  const std::string& dir = work.path();
   auto back = [&]() -> Result<> {
     // Its monitor ends after the state says "exited"; the ID is free only once it is gone.
     if (!s.monitor.wait_gone(30000))
@@ -183,10 +185,11 @@ Result<> continue_in_place(Store& store, const State& s, const std::string& dir,
     return {};
   }();
   if (!back) {
-    keep = checkpoint::sign(dir, state_root()).has_value();
-    if (!keep) return fail(back.error());
+    if (!checkpoint::sign(dir, state_root())) return fail(back.error());
+    auto kept = work.keep(fmt::format("checkpoint-{}-{}", s.id.substr(0, 12), ::time(nullptr)));
+    if (!kept) return fail(back.error());
     return fail_invalid("{}; container {} is saved in {} (nucleus restore -d -i {})",
-                        back.error().what(), s.id.substr(0, 12), dir, dir);
+                        back.error().what(), s.id.substr(0, 12), *kept, *kept);
   }
   return {};
 }
@@ -210,15 +213,10 @@ Result<std::vector<std::string>> fork(Store& store, const std::string& id, const
     if (store.resolve(names.back()))
       return fail_invalid("the name '{}' is already in use", names.back());
   }
-  TRY(fs::make_private_dir(state_root()));
-  std::string tmpl = state_root() + "/.fork-XXXXXX";
-  if (!::mkdtemp(tmpl.data())) return fail_errno("create {}", tmpl);
-  bool keep = false;
-  ScopeExit images([&] {
-    if (!keep) fs::remove_tree(tmpl);
-  });
+  auto work = TRY(WorkDir::make());
+  const std::string tmpl = work.path();
   TRY(checkpoint(store, id, {tmpl, !s.gvisor, false, true}));
-  if (s.gvisor) TRY(continue_in_place(store, s, tmpl, keep));
+  if (s.gvisor) TRY(continue_in_place(store, s, work));
   std::vector<std::string> made;
   ScopeExit undo([&] {
     if (made.size() == names.size()) return;

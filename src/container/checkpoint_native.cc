@@ -15,6 +15,7 @@
 #include "checkpoint/criu.h"
 #include "checkpoint/native.h"
 #include "container/root.h"
+#include "container/work_dir.h"
 #include "fs/child_fs.h"
 #include "fs/tar.h"
 #include "net/loopback.h"
@@ -81,27 +82,6 @@ Result<> unpack_root(const std::string& dir, Stage& st) {
   UniqueFd dest(::open(st.path.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dest) return fail_errno("open {}", st.path);
   return fs::tar::extract(in.get(), dest.get(), archive);
-}
-
-// Where CRIU works (its log, the PID file, the staged root): the container's directory in the
-// state (a detached restore registers it first; the log stays there until rm), or a private one
-// for a foreground restore, removed again once it is done.
-struct WorkDir {
-  std::string path;
-  bool temporary = false;
-  ~WorkDir() {
-    if (temporary) fs::remove_tree(path);
-  }
-};
-
-Result<> make_work_dir(const std::string& id, WorkDir& w) {
-  w.path = state_root() + "/" + id;
-  if (::access(w.path.c_str(), F_OK) == 0) return {};
-  TRY(fs::make_private_dir(state_root()));
-  w.path = state_root() + "/.restore-XXXXXX";
-  if (!::mkdtemp(w.path.data())) return fail_errno("create {}", w.path);
-  w.temporary = true;
-  return {};
 }
 
 // A --rootfs container's root: its directory bound again from the host (checked, and attested
@@ -245,9 +225,12 @@ Result<process::Launched> restore_native(const spec::Spec& s, cgroup::Manager* c
   const std::string& dir = o.restore_from;
   auto image = TRY(ck::native_from_json(TRY(fs::read_file(dir + "/" + ck::kNativeFile))));
   std::string criu = TRY(checkpoint::working_criu(state_root()));
-  WorkDir work_dir;
-  TRY(make_work_dir(s.id, work_dir));
-  const std::string& work = work_dir.path;
+  // Where CRIU works (its log, the PID file, the staged root): the container's directory in the
+  // state (a detached restore registers it first; the log stays there until rm), or a work
+  // directory for a foreground restore.
+  std::string work = state_root() + "/" + s.id;
+  std::optional<WorkDir> foreground;
+  if (::access(work.c_str(), F_OK) != 0) work = foreground.emplace(TRY(WorkDir::make())).path();
   Stage stage;
   stage.path = work + "/root";
   if (s.rootfs.empty()) {

@@ -12,6 +12,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "container/work_dir.h"
 #include "util/fs.h"
 #include "util/json_text.h"
 #include "util/parse.h"
@@ -287,6 +288,7 @@ void Store::sweep() const {
     }
     ::closedir(d);
   }
+  sweep_work_dirs(root_);
   auto names = lock_names();
   if (!names) return;
   DIR* d = ::opendir((root_ + "/names").c_str());
