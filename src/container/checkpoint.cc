@@ -22,6 +22,7 @@
 #include "spec/run_flags.h"
 #include "spec/spec_json.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/scope_exit.h"
 
 #ifndef NUCLEUS_VERSION
@@ -122,23 +123,28 @@ Result<> checkpoint(Store& store, const std::string& id, const CheckpointOptions
     if (!done && !o.leave_running)
       (void)store.modify(id, [](State& x) { x.stop_requested = false; });
   });
+  log::debug("{:.2f} ms: checkpoint: limits read", log::elapsed_ms());
   if (s.gvisor) {
     TRY(backend::gvisor::checkpoint(id, o.dir, o.leave_running));
   } else {
     TRY(dump_native(s, sp, o));
   }
+  log::debug("{:.2f} ms: checkpoint: images written", log::elapsed_ms());
   TRY(fs::write_atomic(o.dir, "spec.json", spec::to_json(sp), true));
   if (meta.detached)  // the restore's log goes on from it
     TRY(fs::write_atomic(o.dir, kLogName, TRY(log_tail(store.dir(id), kLogCarried)), true));
   TRY(checkpoint::write_metadata(o.dir, meta));
   if (!o.private_dir) TRY(checkpoint::sign(o.dir, state_root()));
+  log::debug("{:.2f} ms: checkpoint: signed", log::elapsed_ms());
   done = true;
   if (!o.leave_running) TRY(wait_stopped(store, id));
+  log::debug("{:.2f} ms: checkpoint: the container stopped", log::elapsed_ms());
   return {};
 }
 
 Result<int> restore(const RestoreOptions& o) {
   if (!o.private_dir) TRY(checkpoint::verify(o.dir, state_root()));
+  log::debug("{:.2f} ms: restore: checkpoint verified", log::elapsed_ms());
   auto meta = TRY(checkpoint::load_metadata(o.dir));
   auto s = TRY(spec::spec_from_json(TRY(fs::read_file(o.dir + "/spec.json"))));
   if ((s.runtime == spec::Runtime::kGvisor) != meta.gvisor)

@@ -22,6 +22,7 @@
 #include "plan/build.h"
 #include "process/spawn.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/parse.h"
 #include "util/pipe.h"
 #include "util/proc.h"
@@ -213,6 +214,7 @@ Result<> dump_native(const State& s, const spec::Spec& sp, const CheckpointOptio
   if (::stat(fmt::format("/proc/{}/ns/net", pid).c_str(), &net) != 0)
     return fail_errno("the network namespace of {}", pid);
   if (sp.rootfs.empty()) TRY(pack_root(pid, o.dir));  // a --rootfs is the host's, as a volume
+  log::debug("{:.2f} ms: checkpoint: root packed", log::elapsed_ms());
   TRY(fs::write_atomic(o.dir, ck::kNativeFile, ck::to_json(image), true));
   ck::DumpArgs a{criu, o.dir, pid, net.st_ino, o.leave_running, o.tcp_established};
   auto done = TRY(process::run_with_input(ck::dump_command(a, image), "", kCriuTimeoutMs));
@@ -250,7 +252,9 @@ Result<process::Launched> restore_native(const spec::Spec& s, cgroup::Manager* c
   a.tcp_established = image.tcp_established;
   auto args = ck::restore_command(a, image);
   args.push_back("--leave-stopped");
+  log::debug("{:.2f} ms: restore: root staged", log::elapsed_ms());
   TRY(run_criu(cg, stdio, args, o.network, work + "/restore.log"));
+  log::debug("{:.2f} ms: restore: CRIU done", log::elapsed_ms());
   auto text = TRY(fs::read_file(a.pid_file));
   pid_t pid = static_cast<pid_t>(TRY(parse::uint(parse::trim_end(text), 1, INT_MAX)));
   process::Launched child;

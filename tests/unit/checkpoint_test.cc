@@ -240,4 +240,34 @@ TEST(CheckpointIntegrity, SignedDirectoriesVerifyChangedOnesDoNot) {
   EXPECT_FALSE(verify(ck.path, state.path));
 }
 
+// Big images are hashed in 4 MiB chunks by several threads: a change in any chunk, a chunk moved
+// to another place, a file cut short or grown is seen.
+TEST(CheckpointIntegrity, EveryChunkOfABigImageCounts) {
+  Dir state, ck;
+  std::string pages;
+  for (int i = 0; i < (9 << 20) / 8; i++) pages += fmt::format("{:08x}", i);
+  ck.put("pages-1.img", pages);
+  ck.put("empty.img", "");
+  ASSERT_TRUE(sign(ck.path, state.path));
+  EXPECT_TRUE(verify(ck.path, state.path));
+  auto expect_refused = [&](std::string changed, const char* what) {
+    ck.put("pages-1.img", changed);
+    EXPECT_FALSE(verify(ck.path, state.path)) << what;
+    ck.put("pages-1.img", pages);
+    EXPECT_TRUE(verify(ck.path, state.path)) << what;
+  };
+  for (size_t at : {size_t{0}, size_t{(4 << 20) - 1}, size_t{4 << 20}, pages.size() - 1}) {
+    std::string changed = pages;
+    changed[at] ^= 1;
+    expect_refused(changed, "one byte");
+  }
+  std::string swapped =
+      pages.substr(4 << 20, 4 << 20) + pages.substr(0, 4 << 20) + pages.substr(8 << 20);
+  expect_refused(swapped, "chunks swapped");
+  expect_refused(pages.substr(0, pages.size() - 1), "cut short");
+  expect_refused(pages + "x", "grown");
+  ck.put("empty.img", "x");
+  EXPECT_FALSE(verify(ck.path, state.path));
+}
+
 }  // namespace
