@@ -157,6 +157,12 @@ TEST_F(Gvisor, ATamperedCheckpointIsRefused) {
   std::string images = dir.path() + "/ck";
   start_gv({"--name", "gv-tamper", "--", "sleep", "100"});
   ASSERT_EQ(run({"checkpoint", "-o", images, "gv-tamper"}).code, 0);
+  // A name in use, a bad name, a symlink in place of the directory: refused, nothing made.
+  expect_refused({"restore", "-d", "--name", "gv-tamper", "-i", images}, "already in use");
+  expect_refused({"restore", "-d", "--name", "a/b", "-i", images}, "invalid name");
+  std::filesystem::create_directory_symlink(images, dir.path() + "/link");
+  expect_refused({"restore", "-d", "-i", dir.path() + "/link"}, "link");
+  EXPECT_EQ(split_lines(run({"ps", "-a", "-q"}).out).size(), 1u);
   EXPECT_EQ(run({"rm", "gv-tamper"}).code, 0);
   {
     std::fstream img(images + "/checkpoint.img", std::ios::in | std::ios::out | std::ios::binary);
