@@ -235,16 +235,14 @@ namespace {
 // A restored sandbox's context copy is the one its checkpoint archived, not a fresh copy.
 Result<> restore_context(const std::string& image_dir, const std::string& bundle) {
   std::string archive = image_dir + "/" + kContextArchive;
-  UniqueFd in(::open(archive.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!in && errno == ENOENT) return {};
-  if (!in) return fail_errno("open {}", archive);
+  if (::access(archive.c_str(), F_OK) != 0) return {};  // no context copy was saved
   UniqueFd dir(::open(bundle.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir) return fail_errno("open {}", bundle);
   fs::remove_tree_at(dir.get(), "context");
   if (::mkdirat(dir.get(), "context", 0755) != 0) return fail_errno("create {}/context", bundle);
   UniqueFd context(::openat(dir.get(), "context", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!context) return fail_errno("open {}/context", bundle);
-  return fs::tar::extract(in.get(), context.get(), archive);
+  return fs::tar::extract_file(archive, context.get());
 }
 
 }  // namespace

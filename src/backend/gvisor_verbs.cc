@@ -58,12 +58,7 @@ Result<> checkpoint(const std::string& id, const std::string& image_dir, bool le
   UniqueFd from(::open(context.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!from && errno == ENOENT) return {};
   if (!from) return fail_errno("open {}", context);
-  std::string archive = image_dir + "/" + kContextArchive;
-  UniqueFd out(::open(archive.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!out) return fail_errno("create {}", archive);
-  TRY(fs::tar::pack_filesystem(from.get(), out.get()));
-  if (::fsync(out.get()) != 0) return fail_errno("fsync {}", archive);
-  return {};
+  return fs::tar::pack_to_file(from.get(), image_dir + "/" + kContextArchive);
 }
 
 Result<int> exec(const std::string& id, const spec::Spec& s, const spec::Process& process,

@@ -14,20 +14,13 @@ bool regular_file(int fd) {
   return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-Result<> nonblocking_pipe(UniqueFd& r, UniqueFd& w) {
-  auto p = TRY(make_pipe());
-  r = std::move(p.read);
-  w = std::move(p.write);
-  ::fcntl(r.get(), F_SETFL, O_NONBLOCK);
-  return {};
-}
-
 }  // namespace
 
 Result<> OutputRelay::prepare(int stdio[3]) {
   if (!regular_file(STDOUT_FILENO) && !regular_file(STDERR_FILENO)) return {};
-  TRY(nonblocking_pipe(out_r_, out_w_));
-  TRY(nonblocking_pipe(err_r_, err_w_));
+  auto out = TRY(make_pipe(true)), err = TRY(make_pipe(true));
+  out_r_ = std::move(out.read), out_w_ = std::move(out.write);
+  err_r_ = std::move(err.read), err_w_ = std::move(err.write);
   stdio[1] = out_w_.get(), stdio[2] = err_w_.get();
   relay_.emplace(out_r_.get(), err_r_.get(), process::to_own_stdio());
   return {};

@@ -68,7 +68,6 @@ Detached detached_from(const json& j) {
   d.log_max_size = j.at("log_max_size").get<uint64_t>();
   d.log_max_files = j.at("log_max_files").get<int>();
   d.restart = j.value("restart", "no");
-  d.restart_max_retries = j.value("restart_max_retries", 0);
   d.auto_remove = j.value("auto_remove", false);
   return d;
 }
@@ -91,7 +90,6 @@ std::string to_json(const Metadata& m) {
                      {"log_max_size", d->log_max_size},
                      {"log_max_files", d->log_max_files},
                      {"restart", d->restart},
-                     {"restart_max_retries", d->restart_max_retries},
                      {"auto_remove", d->auto_remove}};
   return j.dump(2) + "\n";
 }
@@ -118,10 +116,6 @@ Result<Metadata> metadata_from_json(std::string_view text) {
   if (const auto& d = m.detached) {
     if (d->log_max_files < 1 || d->log_max_files > 100)
       return fail_invalid("checkpoint metadata: log_max_files {} is not 1-100", d->log_max_files);
-    if (d->restart != "no" && d->restart != "on-failure" && d->restart != "always")
-      return fail_invalid("checkpoint metadata: unknown restart policy '{}'", d->restart);
-    if (d->restart_max_retries < 0)
-      return fail_invalid("checkpoint metadata: restart_max_retries is negative");
   }
   return m;
 }

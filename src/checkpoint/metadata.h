@@ -20,8 +20,7 @@ struct Detached {
   std::string log_driver;  // k8s-file | json-file | journald
   uint64_t log_max_size = 0;
   int log_max_files = 0;
-  std::string restart = "no";  // no | on-failure | always
-  int restart_max_retries = 0;
+  std::string restart = "no";  // as --restart: no | on-failure[:N] | always
   bool auto_remove = false;
 };
 

@@ -38,16 +38,7 @@ Result<container::DetachOptions> detach_options(const Lifecycle& l) {
   o.auto_remove = l.auto_remove;
   o.log_max_size = container::kDefaultLogMaxSize;
   o.log_max_files = container::kDefaultLogMaxFiles;
-  auto colon = l.restart.find(':');
-  o.restart.mode = l.restart.substr(0, colon);
-  if (o.restart.mode != "no" && o.restart.mode != "always" && o.restart.mode != "on-failure")
-    return fail_invalid("--restart {}: want no, on-failure[:N] or always", l.restart);
-  if (colon != std::string::npos) {
-    auto n = parse::uint(l.restart.substr(colon + 1), 1, 1000000);
-    if (o.restart.mode != "on-failure" || !n)
-      return fail_invalid("--restart {}: a retry count goes with on-failure:N (N >= 1)", l.restart);
-    o.restart.max_retries = static_cast<int>(*n);
-  }
+  o.restart = TRY_CTX(container::parse_restart(l.restart), "--restart");
   if (!l.log_driver.empty()) o.log_driver = TRY(container::parse_log_driver(l.log_driver));
   if (o.auto_remove && o.restart.mode != "no")
     return fail_invalid("--rm and --restart {} contradict each other", l.restart);

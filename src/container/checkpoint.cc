@@ -60,12 +60,9 @@ checkpoint::Metadata describe(const State& s, const spec::Spec& sp) {
   m.rootless = sp.user_namespace;
   m.cgroup_path = s.cgroup_path;
   if (s.detached)
-    m.detached = checkpoint::Detached{s.log_driver.empty() ? "k8s-file" : s.log_driver,
-                                      s.log_max_size,
-                                      s.log_max_files,
-                                      s.restart.mode,
-                                      s.restart.max_retries,
-                                      s.auto_remove};
+    m.detached =
+        checkpoint::Detached{s.log_driver.empty() ? "k8s-file" : s.log_driver, s.log_max_size,
+                             s.log_max_files, restart_text(s.restart), s.auto_remove};
   return m;
 }
 
@@ -168,7 +165,7 @@ Result<int> restore(const RestoreOptions& o) {
     d.log_driver = TRY(parse_log_driver(was->log_driver));
     d.log_max_size = was->log_max_size;
     d.log_max_files = was->log_max_files;
-    d.restart = {was->restart, was->restart_max_retries};
+    d.restart = TRY_CTX(parse_restart(was->restart), "checkpoint metadata");
     d.auto_remove = was->auto_remove;
   }
   TRY(run_detached(std::move(s), d));

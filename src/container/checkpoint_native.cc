@@ -40,12 +40,7 @@ Result<> pack_root(pid_t pid, const std::string& dir) {
   std::string from = fmt::format("/proc/{}/root", pid);
   UniqueFd root(::open(from.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root) return fail_errno("open {}", from);
-  std::string path = dir + "/" + ck::kRootArchive;
-  UniqueFd out(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!out) return fail_errno("create {}", path);
-  TRY(fs::tar::pack_filesystem(root.get(), out.get()));
-  if (::fsync(out.get()) != 0) return fail_errno("fsync {}", path);
-  return {};
+  return fs::tar::pack_to_file(root.get(), dir + "/" + ck::kRootArchive);
 }
 
 // The message of a failed CRIU run. Its log is kept as <state>/criu-WHAT.log (the last failure's),
@@ -77,12 +72,9 @@ Result<> unpack_root(const std::string& dir, Stage& st) {
               "mode=0755,size=16m") != 0)
     return fail_errno("mount a tmpfs on {}", st.path);
   st.mounted = true;
-  std::string archive = dir + "/" + ck::kRootArchive;
-  UniqueFd in(::open(archive.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!in) return fail_errno("open {}", archive);
   UniqueFd dest(::open(st.path.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dest) return fail_errno("open {}", st.path);
-  return fs::tar::extract(in.get(), dest.get(), archive);
+  return fs::tar::extract_file(dir + "/" + ck::kRootArchive, dest.get());
 }
 
 // A --rootfs container's root: its directory bound again from the host (checked, and attested

@@ -52,24 +52,6 @@ bool backoff(const Store& store, const std::string& id, int consecutive) {
   return true;
 }
 
-struct Pipes {
-  UniqueFd in_r, in_w, out_r, out_w, err_r, err_w;
-  Result<> open(bool with_stdin) {
-    auto make = [&](UniqueFd& r, UniqueFd& w) -> Result<> {
-      auto p = TRY(make_pipe());
-      r = std::move(p.read);
-      w = std::move(p.write);
-      return {};
-    };
-    TRY(make(out_r, out_w));
-    TRY(make(err_r, err_w));
-    if (with_stdin) TRY(make(in_r, in_w));  // kept open and silent: `-di` keeps a shell alive
-    ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
-    ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK);
-    return {};
-  }
-};
-
 State initial_state(const spec::Spec& s, const DetachOptions& o) {
   State st;
   st.id = s.id;
@@ -143,17 +125,19 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
   LogWriter log(store.dir(s.id), o.log_max_size, o.log_max_files, o.log_driver, {s.id, s.name});
   if (!o.restore_from.empty()) TRY(continue_log(o.restore_from, store.dir(s.id)));
   TRY(log.open());
-  Pipes pipes;
-  TRY(pipes.open(s.process.open_stdin && !s.process.terminal));
+  // The monitor drains out and err; `in` is kept open and silent (`-di` keeps a shell alive).
+  Pipe out = TRY(make_pipe(true)), err = TRY(make_pipe(true));
+  Pipe in;
+  if (s.process.open_stdin && !s.process.terminal) in = TRY(make_pipe());
   TRY(process::block_forwarded_signals());
   TRY(begin_trace_log(s));
   TraceTotals traced;  // every run's, restarts included
 
   for (int quick_failures = 0;;) {
     StartOptions so;
-    so.stdio[0] = pipes.in_r ? pipes.in_r.get() : -1;
-    so.stdio[1] = pipes.out_w.get();
-    so.stdio[2] = pipes.err_w.get();
+    so.stdio[0] = in.read ? in.read.get() : -1;
+    so.stdio[1] = out.write.get();
+    so.stdio[2] = err.write.get();
     UniqueFd notify;
     DenialWatcher denials;
     so.after_clone = [&](pid_t pid) -> Result<> {
@@ -189,8 +173,8 @@ Result<> supervise(const spec::Spec& s, const DetachOptions& o, Report& report) 
       store.sync(initial_state(s, o));
       abort_point("started");
     }
-    int out = child->pty_master ? child->pty_master.get() : pipes.out_r.get();
-    process::StreamPump pump(out, child->pty_master ? -1 : pipes.err_r.get(),
+    int from = child->pty_master ? child->pty_master.get() : out.read.get();
+    process::StreamPump pump(from, child->pty_master ? -1 : err.read.get(),
                              [&](int stream, std::string_view data) {
                                log.write(stream == 1 ? "stdout" : "stderr", data);
                              });

@@ -117,6 +117,26 @@ bool ProcessId::wait_gone(int timeout_ms) const {
   return n > 0;
 }
 
+Result<RestartPolicy> parse_restart(std::string_view text) {
+  RestartPolicy r;
+  auto colon = text.find(':');
+  r.mode = std::string(text.substr(0, colon));
+  if (r.mode != "no" && r.mode != "always" && r.mode != "on-failure")
+    return fail_invalid("restart policy '{}': want no, on-failure[:N] or always", text);
+  if (colon != std::string_view::npos) {
+    auto n = parse::uint(text.substr(colon + 1), 1, 1000000);
+    if (r.mode != "on-failure" || !n)
+      return fail_invalid("restart policy '{}': a retry count goes with on-failure:N (N >= 1)",
+                          text);
+    r.max_retries = static_cast<int>(*n);
+  }
+  return r;
+}
+
+std::string restart_text(const RestartPolicy& r) {
+  return r.max_retries > 0 ? fmt::format("{}:{}", r.mode, r.max_retries) : r.mode;
+}
+
 std::string to_json(const State& s) {
   std::string cmd;
   for (const auto& a : s.command) cmd += (cmd.empty() ? "" : ",") + quote(a);

@@ -89,6 +89,10 @@ struct Observed {
 };
 Observed observe(const State& s);
 
+// docker's --restart: "no", "always", "on-failure" or "on-failure:N" (N >= 1); and back.
+Result<RestartPolicy> parse_restart(std::string_view text);
+std::string restart_text(const RestartPolicy& r);
+
 class Store {
  public:
   explicit Store(std::string root) : root_(std::move(root)) {}

@@ -195,6 +195,12 @@ Result<> apply_pax(std::string_view r, std::string& path, std::string& link) {
   return {};
 }
 
+Result<> extract_file(const std::string& path, int dest) {
+  UniqueFd in(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!in) return fail_errno("open {}", path);
+  return extract(in.get(), dest, path);
+}
+
 Result<> extract(int in, int dest, const std::string& shown) {
   std::optional<std::string> long_name, long_link;
   alignas(8) uint8_t block[kBlock];

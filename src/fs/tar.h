@@ -42,9 +42,14 @@ Result<> apply_pax(std::string_view records, std::string& path, std::string& lin
 // mounted on is written as an empty directory or file, its content left out (a mount point);
 // devices, fifos and sockets are skipped. Nothing is followed.
 Result<> pack_filesystem(int root, int out);
+// The same into a new file at `path` (created exclusively, 0600, never through a symlink;
+// fsynced).
+Result<> pack_to_file(int root, const std::string& path);
 
 // Reads the archive from `in` to its end and unpacks it beneath the directory `dest`; `shown`
 // names the source in errors.
 Result<> extract(int in, int dest, const std::string& shown);
+// The same from the archive file at `path` (not through a symlink).
+Result<> extract_file(const std::string& path, int dest);
 
 }  // namespace nucleus::fs::tar

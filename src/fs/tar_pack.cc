@@ -122,6 +122,14 @@ Result<> pack_dir(int dir, const std::string& prefix, dev_t dev, int out) {
 
 }  // namespace
 
+Result<> pack_to_file(int root, const std::string& path) {
+  UniqueFd out(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!out) return fail_errno("create {}", path);
+  TRY(pack_filesystem(root, out.get()));
+  if (::fsync(out.get()) != 0) return fail_errno("fsync {}", path);
+  return {};
+}
+
 Result<> pack_filesystem(int root, int out) {
   struct stat st {};
   if (::fstat(root, &st) != 0) return fail_errno("stat the root");

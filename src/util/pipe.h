@@ -10,6 +10,7 @@ struct Pipe {
   UniqueFd read, write;
 };
 
-Result<Pipe> make_pipe();
+// nonblocking_read: the read end O_NONBLOCK (for a poll loop that drains it).
+Result<Pipe> make_pipe(bool nonblocking_read = false);
 
 }  // namespace nucleus

@@ -187,6 +187,18 @@ TEST_F(StoreTest, ModifyKeepsOtherWritersChanges) {
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/" + std::string(64, 'a')));
 }
 
+// --restart and a checkpoint's metadata.json (its "restart") go through the same parser.
+TEST(RestartPolicyText, ParsesWhatItPrintsAndRefusesTheRest) {
+  for (const char* text : {"no", "always", "on-failure", "on-failure:5"}) {
+    auto r = parse_restart(text);
+    ASSERT_TRUE(r) << text;
+    EXPECT_EQ(restart_text(*r), text);
+  }
+  EXPECT_EQ(parse_restart("on-failure:5")->max_retries, 5);
+  for (const char* bad : {"sometimes", "", "on-failure:0", "on-failure:-1", "always:3", "no:"})
+    EXPECT_FALSE(parse_restart(bad)) << bad;
+}
+
 TEST(ProcessIdTest, DeadOrReusedPidIsNotAlive) {
   ProcessId me = ProcessId::self();
   EXPECT_TRUE(me.alive());
