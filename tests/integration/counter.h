@@ -29,8 +29,15 @@ inline std::string status_of(const std::string& ref) {
   return j[0]["state"]["status"];
 }
 
+// The counter's value. Its `echo > /tmp/count` truncates before it writes, so a read may fall in
+// between and see an empty file: read again then.
 inline long count_in(const std::string& ref) {
-  RunResult r = run({"exec", ref, "cat", "/tmp/count"});
+  RunResult r;
+  for (int i = 0; i < 20; i++) {
+    r = run({"exec", ref, "cat", "/tmp/count"});
+    if (r.code != 0 || !r.out.empty()) break;
+    usleep(20000);
+  }
   EXPECT_EQ(r.code, 0) << r.err;
   return std::atol(r.out.c_str());
 }
